@@ -1,0 +1,115 @@
+// swift-tools-version:6.1
+// InfraOffload: Kubernetes infrastructure offload to an IPU/DPU.
+//
+// The package is split into a shared layer, a host side and an IPU side. Host and IPU
+// modules never import each other, so `swift build --product infra-manager` compiles no host
+// module and `swift build --product infra-agent` compiles no IPU module
+// (checked by scripts/check-product-closure).
+import PackageDescription
+
+let grpcCore = Target.Dependency.product(name: "GRPCCore", package: "grpc-swift-2")
+let grpcPosix = Target.Dependency.product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport")
+let grpcProtobuf = Target.Dependency.product(name: "GRPCProtobuf", package: "grpc-swift-protobuf")
+let swiftProtobuf = Target.Dependency.product(name: "SwiftProtobuf", package: "swift-protobuf")
+let x509 = Target.Dependency.product(name: "X509", package: "swift-certificates")
+let asn1 = Target.Dependency.product(name: "SwiftASN1", package: "swift-asn1")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let cryptoExtras = Target.Dependency.product(name: "_CryptoExtras", package: "swift-crypto")
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
+let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
+let nioReloading = Target.Dependency.product(name: "NIOCertificateReloading", package: "swift-nio-extras")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
+let yams = Target.Dependency.product(name: "Yams", package: "Yams")
+let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let histogram = Target.Dependency.product(name: "Histogram", package: "hdrhistogram-swift")
+
+let package = Package(
+    name: "InfraOffload",
+    platforms: [.macOS(.v15)],
+    products: [
+        // Host side
+        .executable(name: "infra-agent", targets: ["infra-agent"]),
+        .executable(name: "infra-cni", targets: ["infra-cni"]),
+        .executable(name: "arp-proxy", targets: ["arp-proxy"]),
+        .executable(name: "felix-api-proxy", targets: ["felix-api-proxy"]),
+        // IPU side
+        .executable(name: "infra-manager", targets: ["infra-manager"]),
+        // Tools
+        .executable(name: "infra-pki", targets: ["infra-pki"]),
+        .executable(name: "infractl", targets: ["infractl"]),
+        .executable(name: "infra-channel-bench", targets: ["infra-channel-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/grpc/grpc-swift-2", exact: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", exact: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", exact: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-certificates", exact: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
+    ],
+    targets: [
+        // MARK: Shared layer
+        .target(name: "InfraNet"),
+        .target(name: "InfraAPI", dependencies: [grpcCore, grpcProtobuf, swiftProtobuf]),
+        .target(name: "InfraPKI", dependencies: ["InfraNet", x509, asn1, crypto, cryptoExtras, yams]),
+        .target(name: "InfraChannel", dependencies: [
+            "InfraPKI", "InfraNet", grpcCore, grpcPosix, x509, asn1, crypto, nioCore, nioPosix, nioSSL,
+            nioReloading, logging, metrics,
+        ]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .target(name: "InfraDaemon", dependencies: [
+            "CSystemd", logging, metrics, prometheus, yams, lifecycle, nioCore, nioPosix, nioHTTP1,
+        ]),
+
+        // MARK: IPU side
+        .target(name: "InfraManagerCore", dependencies: [
+            "InfraAPI", "InfraChannel", "InfraDaemon", "InfraNet", "InfraPKI", grpcCore, logging, metrics, yams, lifecycle,
+        ]),
+        .executableTarget(name: "infra-manager", dependencies: ["InfraManagerCore", "InfraDaemon", argumentParser, lifecycle, logging]),
+
+        // MARK: Host side
+        .target(name: "InfraAgentCore", dependencies: [
+            "InfraAPI", "InfraChannel", "InfraDaemon", "InfraNet", "InfraPKI", grpcCore, logging, metrics, yams, lifecycle,
+        ]),
+        .executableTarget(name: "infra-agent", dependencies: ["InfraAgentCore", "InfraDaemon", argumentParser, lifecycle, logging]),
+        .executableTarget(name: "infra-cni", dependencies: [argumentParser]),
+        .executableTarget(name: "arp-proxy", dependencies: [argumentParser]),
+        .executableTarget(name: "felix-api-proxy", dependencies: [argumentParser]),
+
+        // MARK: Tools
+        .executableTarget(name: "infra-pki", dependencies: ["InfraPKI", argumentParser]),
+        .executableTarget(name: "infractl", dependencies: [
+            "InfraAPI", "InfraChannel", "InfraDaemon", grpcCore, argumentParser, logging,
+        ]),
+        .executableTarget(name: "infra-channel-bench", dependencies: [
+            "InfraAPI", "InfraChannel", grpcCore, argumentParser, histogram,
+        ]),
+
+        // MARK: Tests
+        .testTarget(name: "InfraNetTests", dependencies: ["InfraNet"]),
+        .testTarget(name: "InfraPKITests", dependencies: ["InfraPKI", "InfraNet", x509, asn1, crypto]),
+        .testTarget(name: "InfraDaemonTests", dependencies: ["InfraDaemon", logging, metrics, prometheus, yams]),
+        .testTarget(name: "InfraChannelTests", dependencies: [
+            "InfraChannel", "InfraPKI", "InfraAPI", grpcCore, grpcPosix, x509, nioCore, nioSSL,
+        ]),
+        .testTarget(name: "SplitChannelTests", dependencies: [
+            "InfraManagerCore", "InfraAgentCore", "InfraAPI", "InfraChannel", "InfraPKI", grpcCore, logging,
+        ]),
+    ]
+)
