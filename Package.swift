@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "InfraAPI", dependencies: [grpcCore, grpcProtobuf, swiftProtobuf]),
         .target(name: "InfraPKI", dependencies: ["InfraNet", x509, asn1, crypto, cryptoExtras, yams]),
         .target(name: "InfraChannel", dependencies: [
-            "InfraPKI", "InfraNet", grpcCore, grpcPosix, x509, asn1, crypto, nioCore, nioPosix, nioSSL,
+            "InfraAPI", "InfraPKI", "InfraNet", grpcCore, grpcPosix, x509, asn1, crypto, nioCore, nioPosix, nioSSL,
             nioReloading, logging, metrics,
         ]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
