@@ -1,0 +1,83 @@
+/// Helpers that make profile decoding reject keys it does not know.
+///
+/// A misspelt optional key ("lifetimeDay") would otherwise be ignored silently and the
+/// default used, which for certificates means a wrong lifetime nobody notices.
+struct AnyCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(stringValue: String) { self.stringValue = stringValue }
+    init(intValue: Int) {
+        self.stringValue = String(intValue)
+        self.intValue = intValue
+    }
+}
+
+enum StrictDecoding {
+    /// Renders a coding path the way a user reads YAML: `identities[2].dns`.
+    static func path(_ codingPath: [any CodingKey]) -> String {
+        var text = ""
+        for key in codingPath {
+            if let index = key.intValue {
+                text += "[\(index)]"
+            } else {
+                text += text.isEmpty ? key.stringValue : ".\(key.stringValue)"
+            }
+        }
+        return text.isEmpty ? "<top level>" : text
+    }
+
+    /// Throws for the first key in the mapping at `decoder` that is not in `Keys`.
+    static func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ decoder: any Decoder, allowed: Keys.Type) throws {
+        let container = try decoder.container(keyedBy: AnyCodingKey.self)
+        let known = Set(Keys.allCases.map(\.stringValue))
+        for key in container.allKeys where !known.contains(key.stringValue) {
+            let allowedList = Keys.allCases.map(\.stringValue).joined(separator: ", ")
+            throw PKIError(
+                .invalidProfile,
+                "\(path(decoder.codingPath + [key])): unknown key \"\(key.stringValue)\" (allowed: \(allowedList))"
+            )
+        }
+    }
+
+    /// Turns a DecodingError into a one-line PKIError naming the path.
+    static func describe(_ error: DecodingError) -> PKIError {
+        switch error {
+        case .keyNotFound(let key, let context):
+            return PKIError(.invalidProfile, "\(path(context.codingPath + [key])): required key is missing")
+        case .typeMismatch(let type, let context):
+            return PKIError(.invalidProfile, "\(path(context.codingPath)): expected \(typeName(type))")
+        case .valueNotFound(let type, let context):
+            return PKIError(.invalidProfile, "\(path(context.codingPath)): expected \(typeName(type)), found null")
+        case .dataCorrupted(let context):
+            return PKIError(.invalidProfile, "\(path(context.codingPath)): \(context.debugDescription)")
+        @unknown default:
+            return PKIError(.invalidProfile, "profile: \(error)")
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type: "an integer"
+        case is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        case is [String].Type, is [Any].Type: "a list"
+        default: "a \(type)"
+        }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Decodes a value the profile spells as text (algorithm, kind) and reports the path on failure.
+    func decodeEnum<T: RawRepresentable & CaseIterable>(_ type: T.Type, forKey key: Key) throws -> T? where T.RawValue == String {
+        guard let text = try decodeIfPresent(String.self, forKey: key) else { return nil }
+        guard let value = T(rawValue: text) else {
+            let accepted = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw PKIError(
+                .invalidProfile,
+                "\(StrictDecoding.path(codingPath + [key])): unknown value \"\(text)\" (accepted: \(accepted))"
+            )
+        }
+        return value
+    }
+}
