@@ -83,5 +83,13 @@ enum SecureFile {
         try? String(contentsOf: url, encoding: .utf8)
     }
 
+    /// Planning check: a path we will create a directory at must not be a file.
+    static func requireDirectoryOrAbsent(_ url: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw PKIError(.fileConflict, "\(url.path) exists and is not a directory")
+        }
+    }
+
     static func exists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url.path) }
 }

@@ -49,7 +49,8 @@ enum StrictDecoding {
         case .valueNotFound(let type, let context):
             return PKIError(.invalidProfile, "\(path(context.codingPath)): expected \(typeName(type)), found null")
         case .dataCorrupted(let context):
-            return PKIError(.invalidProfile, "\(path(context.codingPath)): \(context.debugDescription)")
+            let detail = context.underlyingError.map { ": \($0)" } ?? ""
+            return PKIError(.invalidProfile, "\(path(context.codingPath)): \(context.debugDescription)\(detail)")
         @unknown default:
             return PKIError(.invalidProfile, "profile: \(error)")
         }
