@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "InfraAPI", dependencies: [grpcCore, grpcProtobuf, swiftProtobuf]),
         .target(name: "InfraPKI", dependencies: ["InfraNet", x509, asn1, crypto, cryptoExtras, yams]),
         .target(name: "InfraChannel", dependencies: [
-            "InfraAPI", "InfraPKI", "InfraNet", grpcCore, grpcPosix, x509, asn1, crypto, nioCore, nioPosix, nioSSL,
+            "InfraAPI", "InfraPKI", "InfraNet", "InfraDaemon", grpcCore, grpcPosix, x509, asn1, crypto, nioCore, nioPosix, nioSSL,
             nioReloading, logging, metrics,
         ]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
@@ -79,13 +79,13 @@ let package = Package(
 
         // MARK: IPU side
         .target(name: "InfraManagerCore", dependencies: [
-            "InfraAPI", "InfraChannel", "InfraDaemon", "InfraNet", "InfraPKI", grpcCore, logging, metrics, yams, lifecycle,
+            "InfraAPI", "InfraChannel", "InfraDaemon", "InfraNet", "InfraPKI", grpcCore, grpcPosix, logging, metrics, prometheus, yams, lifecycle,
         ]),
         .executableTarget(name: "infra-manager", dependencies: ["InfraManagerCore", "InfraDaemon", argumentParser, lifecycle, logging]),
 
         // MARK: Host side
         .target(name: "InfraAgentCore", dependencies: [
-            "InfraAPI", "InfraChannel", "InfraDaemon", "InfraNet", "InfraPKI", grpcCore, logging, metrics, yams, lifecycle,
+            "InfraAPI", "InfraChannel", "InfraDaemon", "InfraNet", "InfraPKI", grpcCore, grpcPosix, logging, metrics, prometheus, yams, lifecycle,
         ]),
         .executableTarget(name: "infra-agent", dependencies: ["InfraAgentCore", "InfraDaemon", argumentParser, lifecycle, logging]),
         .executableTarget(name: "infra-cni", dependencies: [argumentParser]),
@@ -95,7 +95,7 @@ let package = Package(
         // MARK: Tools
         .executableTarget(name: "infra-pki", dependencies: ["InfraPKI", argumentParser]),
         .executableTarget(name: "infractl", dependencies: [
-            "InfraAPI", "InfraChannel", "InfraDaemon", grpcCore, argumentParser, logging,
+            "InfraAPI", "InfraChannel", "InfraDaemon", grpcCore, grpcPosix, swiftProtobuf, argumentParser, logging,
         ]),
         .executableTarget(name: "infra-channel-bench", dependencies: [
             "InfraAPI", "InfraChannel", grpcCore, argumentParser, histogram,
@@ -106,10 +106,11 @@ let package = Package(
         .testTarget(name: "InfraPKITests", dependencies: ["InfraPKI", "InfraNet", x509, asn1, crypto]),
         .testTarget(name: "InfraDaemonTests", dependencies: ["InfraDaemon", logging, metrics, prometheus, yams]),
         .testTarget(name: "InfraChannelTests", dependencies: [
-            "InfraChannel", "InfraPKI", "InfraAPI", grpcCore, grpcPosix, x509, nioCore, nioSSL,
+            "InfraChannel", "InfraPKI", "InfraAPI", "InfraNet", grpcCore, grpcPosix, x509, nioCore, nioSSL,
         ]),
         .testTarget(name: "SplitChannelTests", dependencies: [
-            "InfraManagerCore", "InfraAgentCore", "InfraAPI", "InfraChannel", "InfraPKI", grpcCore, logging,
+            "InfraManagerCore", "InfraAgentCore", "InfraAPI", "InfraChannel", "InfraDaemon", "InfraPKI", "InfraNet",
+            grpcCore, grpcPosix, x509, logging, lifecycle,
         ]),
     ]
 )

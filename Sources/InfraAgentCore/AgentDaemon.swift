@@ -1,0 +1,92 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import InfraAPI
+import InfraChannel
+import InfraDaemon
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// Wires the infra-agent process: the manager link, certificate watching, metrics, watchdog.
+public struct AgentDaemon: Sendable {
+    public let config: AgentConfig
+    public let link: ManagerLink<HTTP2ClientTransport.Posix>
+    let client: GRPCClient<HTTP2ClientTransport.Posix>
+    let tlsStore: TLSMaterialStore?
+    let stop: GracefulStop
+    let logger: Logger
+
+    public init(config: AgentConfig, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        let security: ClientSecurity
+        if config.insecure {
+            logger.warning("INSECURE MODE: talking to the manager without TLS (insecure: true in the config)")
+            tlsStore = nil
+            security = .insecure
+        } else {
+            let store = try TLSMaterialStore(files: config.tls.files)
+            tlsStore = store
+            security = .mutualTLS(store, serverRoles: [.manager], serverName: config.manager.serverName)
+        }
+        let transport = try ChannelClientTransport.make(address: config.manager.address, security: security, logger: logger)
+        client = GRPCClient(transport: transport)
+        stop = GracefulStop()
+        let nodeName = config.nodeName
+        let host = config.hostInterface
+        link = ManagerLink(
+            client: client, settings: .init(nodeName: nodeName, backoff: config.reconnect.backoff),
+            stop: stop, logger: logger
+        ) {
+            // Until the pod, service and policy sources exist, the agent's view is its node
+            // and host interface; a Sync with only these still removes stale state.
+            Infra_V1_SyncRequest.with { request in
+                request.nodeName = nodeName
+                if let host {
+                    request.hostInterface = .with {
+                        $0.name = host.name
+                        $0.macAddress = host.macAddress
+                        $0.ipAddresses = host.addresses
+                    }
+                }
+            }
+        }
+    }
+
+    public func services(metricsRegistry: PrometheusCollectorRegistry?) -> [any Service] {
+        var services: [any Service] = [ManagerLinkService(daemon: self), WatchdogService()]
+        if let tlsStore {
+            let watcher = CertificateWatcher(
+                watched: [.init(role: "client", store: tlsStore)],
+                interval: .seconds(config.tls.reloadIntervalSeconds), logger: logger
+            )
+            services.append(BackgroundTaskService(name: "certificate-watcher") { try await watcher.run() })
+        }
+        if let metricsRegistry, config.metrics.enabled {
+            services.append(MetricsEndpoint(
+                host: config.metrics.host, port: config.metrics.port, registry: metricsRegistry, logger: logger
+            ))
+        }
+        return services
+    }
+
+    struct ManagerLinkService: Service {
+        let daemon: AgentDaemon
+
+        func run() async throws {
+            try await withGracefulShutdownHandler {
+                try await withThrowingDiscardingTaskGroup { group in
+                    group.addTask { try await daemon.client.runConnections() }
+                    group.addTask {
+                        SystemdNotifier.ready(status: "connecting to manager at \(daemon.config.manager.address)")
+                        await daemon.link.run()
+                        daemon.client.beginGracefulShutdown()
+                    }
+                }
+            } onGracefulShutdown: {
+                SystemdNotifier.stopping()
+                daemon.stop.stop()
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import InfraAPI
+import InfraChannel
+import InfraDaemon
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// Wires the infra-manager process together from its configuration.
+///
+/// The result is a list of Services for one ServiceGroup: the gRPC server, the certificate
+/// watcher, the metrics endpoint and the systemd watchdog. SIGTERM starts a graceful
+/// shutdown: health turns NOT_SERVING, systemd hears STOPPING=1, open Attach streams end, and
+/// the server finishes the calls in flight before the process exits.
+public struct ManagerDaemon: Sendable {
+    public let config: ManagerConfig
+    public let service: ManagerService
+    public let health: HealthService
+    public let tlsStore: TLSMaterialStore?
+    let server: GRPCServer<HTTP2ServerTransport.Posix>
+    let transport: HTTP2ServerTransport.Posix
+    let stop: GracefulStop
+    let logger: Logger
+
+    public init(config: ManagerConfig, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        let stop = GracefulStop()
+        self.stop = stop
+        let address = try ChannelAddress(parsing: config.listen)
+        let security: ServerSecurity
+        if config.insecure {
+            logger.warning("INSECURE MODE: serving infra.v1 without TLS or client authentication (insecure: true in the config)")
+            tlsStore = nil
+            security = .insecure
+        } else {
+            let store = try TLSMaterialStore(files: config.tls.files)
+            tlsStore = store
+            security = .mutualTLS(store)
+        }
+        transport = try ChannelServerTransport.make(address: address, security: security, logger: logger)
+        service = ManagerService(
+            settings: .init(nodeName: config.nodeName, heartbeat: .seconds(config.heartbeatSeconds), authenticated: !config.insecure),
+            store: DesiredStateStore(), agents: AgentRegistry(),
+            statusSource: StatusSource(nodeName: config.nodeName, serverTLS: tlsStore),
+            stop: stop, logger: logger
+        )
+        health = HealthService(services: ["infra.v1.InfraManager"], stop: stop)
+        server = GRPCServer(
+            transport: transport,
+            services: [service, health],
+            interceptors: [
+                RPCMetricsInterceptor(),
+                AuthorizationInterceptor(policy: config.insecure ? nil : config.accessPolicy, logger: logger),
+            ]
+        )
+    }
+
+    /// The address the server bound, once it is listening (useful with port 0).
+    public func listeningAddress() async throws -> String {
+        String(describing: try await transport.listeningAddress)
+    }
+
+    /// The TCP port the server bound, once it is listening.
+    public func listeningPort() async throws -> Int {
+        let address = try await transport.listeningAddress
+        if let port = address.ipv4?.port ?? address.ipv6?.port { return port }
+        throw ChannelError(.invalidAddress, "the manager listens on \(address), which has no TCP port")
+    }
+
+    /// The services of the process's ServiceGroup.
+    public func services(metricsRegistry: PrometheusCollectorRegistry?) -> [any Service] {
+        var services: [any Service] = [
+            GRPCServerService(server: server, daemon: self),
+            WatchdogService(),
+        ]
+        if let tlsStore {
+            let watcher = CertificateWatcher(
+                watched: [.init(role: "server", store: tlsStore)],
+                interval: .seconds(config.tls.reloadIntervalSeconds), logger: logger
+            )
+            services.append(BackgroundTaskService(name: "certificate-watcher") { try await watcher.run() })
+        }
+        if let metricsRegistry, config.metrics.enabled {
+            services.append(MetricsEndpoint(
+                host: config.metrics.host, port: config.metrics.port, registry: metricsRegistry, logger: logger
+            ))
+        }
+        return services
+    }
+
+    /// Called by the server service once the listener is bound.
+    func didStartListening() async {
+        let address = (try? await listeningAddress()) ?? config.listen
+        health.setAll(.serving)
+        logger.info("infra-manager serving", metadata: [
+            "address": "\(address)", "node": "\(config.nodeName)", "tls": "\(config.insecure ? "off" : "mTLS 1.3")",
+        ])
+        SystemdNotifier.ready(status: "serving infra.v1 on \(address)")
+    }
+
+    func willStop() {
+        SystemdNotifier.stopping()
+        health.setAll(.notServing)
+        stop.stop()
+    }
+}
+
+/// Runs the gRPC server as a Service: serve until graceful shutdown, then drain.
+struct GRPCServerService: Service {
+    let server: GRPCServer<HTTP2ServerTransport.Posix>
+    let daemon: ManagerDaemon
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await server.serve() }
+                group.addTask {
+                    _ = try await daemon.transport.listeningAddress
+                    await daemon.didStartListening()
+                }
+            }
+        } onGracefulShutdown: {
+            daemon.willStop()
+            server.beginGracefulShutdown()
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import InfraNet
+
+/// Everything the manager has been asked to program for its node.
+///
+/// A value type: a request is applied to a copy, the copy is checked as a whole, and only a
+/// copy that passes replaces the current state. That is what makes every batch all or nothing.
+public struct DesiredState: Hashable, Sendable {
+    public internal(set) var hostInterface: HostInterfaceIntent?
+    public internal(set) var pods = KeyedObjects<PodKey, PodNetworkIntent>()
+    public internal(set) var services = KeyedObjects<ServiceName, ServiceIntent>()
+    public internal(set) var policies = KeyedObjects<String, PolicyIntent>()
+    public internal(set) var endpoints = KeyedObjects<String, EndpointIntent>()
+
+    public init() {}
+
+    /// Cross-object rules a single message cannot check by itself.
+    func checkConsistency() throws {
+        var podByAddress: [IPAddress: PodKey] = [:]
+        var podByPort: [String: PodKey] = [:]
+        for pod in pods.items.values.sorted(by: { $0.key < $1.key }) {
+            for cidr in pod.addresses {
+                if let other = podByAddress.updateValue(pod.key, forKey: cidr.address), other != pod.key {
+                    throw IntentError(field: "pod \(pod.key).ip_addresses", value: cidr.description, reason: "is already used by pod \(other)", isConflict: true)
+                }
+            }
+            if let other = podByPort.updateValue(pod.key, forKey: pod.hostInterface), other != pod.key {
+                throw IntentError(field: "pod \(pod.key).host_interface", value: pod.hostInterface, reason: "already carries pod \(other)", isConflict: true)
+            }
+        }
+        for endpoint in endpoints.items.values.sorted(by: { $0.id < $1.id }) {
+            for id in endpoint.ingressPolicies + endpoint.egressPolicies where policies[id] == nil {
+                throw IntentError(field: "endpoint \(endpoint.id)", value: id, reason: "references a policy that does not exist", isConflict: true)
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+/// Counts of what one request did to one kind of object.
+public struct ObjectChanges: Hashable, Sendable {
+    public var created = 0
+    public var updated = 0
+    public var deleted = 0
+    public var unchanged = 0
+
+    public init() {}
+
+    public var changedAnything: Bool { created + updated + deleted > 0 }
+
+    static func + (lhs: ObjectChanges, rhs: ObjectChanges) -> ObjectChanges {
+        var sum = lhs
+        sum.created += rhs.created
+        sum.updated += rhs.updated
+        sum.deleted += rhs.deleted
+        sum.unchanged += rhs.unchanged
+        return sum
+    }
+}
+
+/// A keyed set of desired objects with idempotent upsert, remove and replace-all.
+public struct KeyedObjects<Key: Hashable & Sendable, Value: Hashable & Sendable>: Hashable, Sendable {
+    public private(set) var items: [Key: Value] = [:]
+
+    public init() {}
+
+    public var count: Int { items.count }
+
+    public subscript(key: Key) -> Value? { items[key] }
+
+    mutating func upsert(_ value: Value, for key: Key) -> ObjectChanges {
+        var changes = ObjectChanges()
+        switch items.updateValue(value, forKey: key) {
+        case nil: changes.created = 1
+        case value?: changes.unchanged = 1
+        case _?: changes.updated = 1
+        }
+        return changes
+    }
+
+    mutating func remove(_ key: Key) -> ObjectChanges {
+        var changes = ObjectChanges()
+        if items.removeValue(forKey: key) != nil { changes.deleted = 1 } else { changes.unchanged = 1 }
+        return changes
+    }
+
+    /// Makes the set equal to `desired`, counting what that took.
+    mutating func replaceAll(with desired: [Key: Value]) -> ObjectChanges {
+        var changes = ObjectChanges()
+        for key in items.keys where desired[key] == nil {
+            items.removeValue(forKey: key)
+            changes.deleted += 1
+        }
+        for (key, value) in desired {
+            changes = changes + upsert(value, for: key)
+        }
+        return changes
+    }
+}
