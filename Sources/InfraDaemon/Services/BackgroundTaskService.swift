@@ -14,8 +14,12 @@ public struct BackgroundTaskService: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await body()
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await body()
+            }
+        } catch is CancellationError {
+            // The expected way out at shutdown; a ServiceGroup would treat a throw as a failure.
         }
     }
 }
