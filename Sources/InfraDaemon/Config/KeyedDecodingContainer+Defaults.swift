@@ -12,19 +12,19 @@ extension KeyedDecodingContainer {
 
     /// The enum case for `key`, or `defaultValue`; an unknown case names every allowed one
     /// (`must be one of: auto, stderr, journal`) rather than Swift's generic message.
+    ///
+    /// (No `file`/`line` parameters here: defaulted extra parameters would make Swift prefer
+    /// the plain generic overload above, and the choices would be lost.)
     public func decode<T: Decodable & RawRepresentable & CaseIterable>(
         _ type: T.Type,
         forKey key: Key,
-        default defaultValue: @autoclosure () -> T,
-        file: String = #fileID,
-        line: Int = #line
+        default defaultValue: @autoclosure () -> T
     ) throws -> T where T.RawValue == String {
         guard let raw = try decodeIfPresent(String.self, forKey: key) else { return defaultValue() }
         guard let value = T(rawValue: raw) else {
             let choices = T.allCases.map(\.rawValue).joined(separator: ", ")
             throw ConfigError.invalidValue(
-                keyPath: keyPath(for: key), value: raw, reason: "must be one of: \(choices)",
-                file: file, line: line)
+                keyPath: keyPath(for: key), value: raw, reason: "must be one of: \(choices)")
         }
         return value
     }
