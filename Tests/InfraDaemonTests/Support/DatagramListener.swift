@@ -40,12 +40,16 @@ final class DatagramListener: @unchecked Sendable {
     /// The next datagram, or nil when none arrives within `timeout`. Polls without blocking so
     /// the cooperative thread pool stays free for the code under test.
     func receive(timeout: Duration = .seconds(5)) async -> String? {
+        await receiveBytes(timeout: timeout).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    func receiveBytes(timeout: Duration = .seconds(5)) async -> [UInt8]? {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if count >= 0 { return String(decoding: buffer[..<count], as: UTF8.self) }
+            if count >= 0 { return Array(buffer[..<count]) }
             guard clock.now < deadline else { return nil }
             try? await Task.sleep(for: .milliseconds(5))
         }
