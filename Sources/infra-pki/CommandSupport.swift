@@ -14,8 +14,8 @@ extension KeyAlgorithm: ExpressibleByArgument {}
 extension IdentityKind: ExpressibleByArgument {}
 
 /// Runs a command body, turning a PKIError into one line on stderr and exit status 1.
-/// Operators read the message; the file/line of the throw site is kept for --verbose-less
-/// bug reports only in `PKIError.description`, not printed here.
+/// Only the message is printed: it names the field and value, which is what an operator
+/// needs; the throw site (file/line) stays in `PKIError.description` for developers.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()

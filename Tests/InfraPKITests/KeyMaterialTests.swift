@@ -56,4 +56,21 @@ final class KeyMaterialTests: XCTestCase {
             XCTAssertTrue(text.contains("ecdsa-p256"))
         }
     }
+
+    /// RSA-4096 key generation takes seconds here, so it is exercised exactly once: as a CA
+    /// signing a leaf that openssl then verifies.
+    func testRSA4096CA() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let ca = try CertificateAuthority.create(commonName: "RSA-4096 CA", algorithm: .rsa4096)
+        XCTAssertEqual(ca.key.algorithm, .rsa4096)
+        let leaf = try ca.issue(LeafSpec(commonName: "leaf", dnsNames: ["localhost"]))
+        try write(try ca.certificate.pemString(), to: dir.appendingPathComponent("ca.crt"))
+        try write(try ca.key.pkcs8PEM(), to: dir.appendingPathComponent("ca.key"))
+        try write(try leaf.certificatePEM(), to: dir.appendingPathComponent("leaf.crt"))
+        XCTAssertEqual(try openssl("verify", "-CAfile", dir.appendingPathComponent("ca.crt").path,
+                                   dir.appendingPathComponent("leaf.crt").path).status, 0)
+        XCTAssertTrue(try openssl("pkey", "-in", dir.appendingPathComponent("ca.key").path, "-noout", "-text").stdout.contains("4096 bit"))
+        XCTAssertTrue(try openssl("x509", "-in", dir.appendingPathComponent("leaf.crt").path, "-noout", "-text").stdout
+            .contains("sha256WithRSAEncryption"))
+    }
 }

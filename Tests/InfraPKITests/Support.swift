@@ -10,7 +10,7 @@ struct ProcessResult {
 }
 
 @discardableResult
-func run(_ executable: String, _ arguments: [String], stdin: String? = nil, cwd: URL? = nil) throws -> ProcessResult {
+func runProcess(_ executable: String, _ arguments: [String], stdin: String? = nil, cwd: URL? = nil) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
     process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
@@ -41,7 +41,7 @@ func run(_ executable: String, _ arguments: [String], stdin: String? = nil, cwd:
 }
 
 func openssl(_ arguments: String...) throws -> ProcessResult {
-    try run("openssl", arguments)
+    try runProcess("openssl", arguments)
 }
 
 /// A fresh directory under the system temp dir, removed when the test ends.

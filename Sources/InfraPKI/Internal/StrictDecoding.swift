@@ -49,6 +49,8 @@ enum StrictDecoding {
         case .valueNotFound(let type, let context):
             return PKIError(.invalidProfile, "\(path(context.codingPath)): expected \(typeName(type)), found null")
         case .dataCorrupted(let context):
+            // Yams wraps errors thrown by our own init(from:) this way; they already say it all.
+            if let own = context.underlyingError as? PKIError { return own }
             let detail = context.underlyingError.map { ": \($0)" } ?? ""
             return PKIError(.invalidProfile, "\(path(context.codingPath)): \(context.debugDescription)\(detail)")
         @unknown default:
@@ -56,14 +58,20 @@ enum StrictDecoding {
         }
     }
 
+    /// Yams reports its node types (Scalar, Mapping, Sequence) rather than the Swift type
+    /// being decoded; both are translated into YAML words.
     private static func typeName(_ type: Any.Type) -> String {
+        let name = String(describing: type)
         switch type {
-        case is String.Type: "a string"
-        case is Int.Type: "an integer"
-        case is Double.Type: "a number"
-        case is Bool.Type: "true or false"
-        case is [String].Type, is [Any].Type: "a list"
-        default: "a \(type)"
+        case is String.Type: return "a string"
+        case is Int.Type: return "an integer"
+        case is Double.Type: return "a number"
+        case is Bool.Type: return "true or false"
+        default:
+            if name.contains("Scalar") { return "a single value, not a list or mapping" }
+            if name.contains("Mapping") || name.contains("Dictionary") { return "a mapping" }
+            if name.contains("Sequence") || name.hasPrefix("Array") { return "a list" }
+            return "a \(name)"
         }
     }
 }
