@@ -275,6 +275,24 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(KeySuggestion.editDistance(Array("kitten"), Array("sitting")), 3)
     }
 
+    func testDecoderAndContainerReportTheirKeyPaths() throws {
+        struct Leaf: Decodable {
+            var path: String
+            var containerPath: String
+            enum CodingKeys: String, CodingKey, CaseIterable { case x }
+            init(from decoder: any Decoder) throws {
+                path = decoder.configKeyPath
+                containerPath = try decoder.strictContainer(keyedBy: CodingKeys.self).configKeyPath
+            }
+        }
+        struct Root: Decodable {
+            var items: [String: [Leaf]]
+        }
+        let root = try ConfigLoader.load(Root.self, fromYAML: "items:\n  pool:\n    - {}\n    - {}\n", source: "t")
+        XCTAssertEqual(root.items["pool"]?.map(\.path), ["items.pool[0]", "items.pool[1]"])
+        XCTAssertEqual(root.items["pool"]?.map(\.containerPath), ["items.pool[0]", "items.pool[1]"])
+    }
+
     func testErrorsThrownOutsideTheLoaderHaveNoSourcePrefix() {
         let error = ConfigError.invalidValue(keyPath: "a.b", value: "x", reason: "nope")
         XCTAssertEqual(error.description, #"config: a.b: invalid value "x": nope"#)
