@@ -90,7 +90,7 @@ final class MutualTLSTests: XCTestCase {
 
     func testCertificateFromAnotherCAIsRefused() async throws {
         let otherCA = try CertificateAuthority.create(commonName: "Other CA")
-        // Signed by another CA, but the file's ca.crt is ours, so the client trusts the server.
+        // Signed by another CA; the client's bundle holds both CAs, so only the server can refuse.
         let files = try pki.agent("node-1", name: "foreign", issuer: otherCA)
         await assertRefused("foreign CA") { _ = try await manager.status(as: files) }
     }

@@ -68,8 +68,9 @@ final class OpenSSLPeerTests: XCTestCase {
         // Keep one healthy Attach stream open across the rotation.
         let port = manager.port
         let events = EventCounter()
+        let harness: ManagerHarness = manager
         let stream = Task {
-            try await manager.withClient(files: agent) { client in
+            try await harness.withClient(files: agent) { client in
                 try await Infra_V1_InfraManager.Client(wrapping: client).attach(.with { $0.nodeName = "node-1" }) { response in
                     for try await event in response.messages { await events.record(event) }
                 }

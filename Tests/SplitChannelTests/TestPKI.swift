@@ -36,7 +36,11 @@ struct TestPKI {
         let issued = try issuer.issue(spec)
         let folder = directory.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try Self.write(try ca.certificate.pemString(), to: folder.appendingPathComponent("ca.crt"))
+        // The bundle holds our CA, plus the issuer when it is another one: a client must be able
+        // to load its own chain and still trust our manager.
+        var bundle = try ca.certificate.pemString()
+        if issuer.certificate != ca.certificate { bundle += "\n" + (try issuer.certificate.pemString()) }
+        try Self.write(bundle, to: folder.appendingPathComponent("ca.crt"))
         try Self.write(try issued.certificatePEM(), to: folder.appendingPathComponent("tls.crt"))
         try Self.write(try issued.keyPEM(), to: folder.appendingPathComponent("tls.key"))
         return TLSFiles(directory: folder.path)
