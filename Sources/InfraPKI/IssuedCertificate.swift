@@ -19,10 +19,6 @@ public struct IssuedCertificate: Sendable {
 extension Certificate {
     /// PEM text, wrapping serialisation failures (which only a broken certificate causes).
     public func pemString() throws -> String {
-        do {
-            return try serializeAsPEM().pemString
-        } catch {
-            throw PKIError(.invalidCertificate, "certificate \(subject): cannot serialise: \(error)")
-        }
+        try PEMText.encode(self, code: .invalidCertificate, what: "certificate \(subject)")
     }
 }

@@ -114,4 +114,18 @@ final class BadInputToolTests: XCTestCase {
         XCTAssertTrue(noDomain.stderr.contains("--trust-domain"), noDomain.stderr)
         XCTAssertEqual(try DirectorySnapshot(root), before)
     }
+
+    func testExistingCAConstraintsAreEnforced() throws {
+        let created = try PKITool.run(["init", "--out", out.path, "--dns-constraint", "localhost", "--trust-domain", "infra.cluster.local"])
+        XCTAssertEqual(created.status, 0, created.output)
+        try assertRejected(original, ["identity \"manager-server\"", "infra-manager.kube-system.svc"])
+    }
+
+    func testBadNowAndUnknownCommandInputs() throws {
+        try assertRejected(original, ["--now", "yesterday"], extra: ["--now", "yesterday"])
+        let missing = try PKITool.run(["apply", root.appendingPathComponent("absent.yaml").path, "--out", out.path])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("absent.yaml"), missing.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
 }

@@ -25,8 +25,13 @@ public struct ApplyPlanner: Sendable {
         entries.append(.init(name: "ca", outcome: caOutcome))
         let caPEM = try ca.certificate.pemString()
         for identity in profile.identities {
-            let outcome = try planIdentity(identity, ca: ca, caPEM: caPEM, writes: &writes)
-            entries.append(.init(name: identity.name, outcome: outcome))
+            do {
+                let outcome = try planIdentity(identity, ca: ca, caPEM: caPEM, writes: &writes)
+                entries.append(.init(name: identity.name, outcome: outcome))
+            } catch let error as PKIError where error.code == .outsideNameConstraints {
+                // The existing CA's constraints may differ from the profile's `ca` section.
+                throw PKIError(error.code, "identity \"\(identity.name)\": \(error.message)")
+            }
         }
         return ApplyPlan(entries: entries, files: writes)
     }

@@ -31,10 +31,6 @@ extension PKIProfile {
 
 extension CertificateSigningRequest {
     public func pemString() throws -> String {
-        do {
-            return try serializeAsPEM().pemString
-        } catch {
-            throw PKIError(.invalidCSR, "CSR \(subject): cannot serialise: \(error)")
-        }
+        try PEMText.encode(self, code: .invalidCSR, what: "CSR \(subject)")
     }
 }
