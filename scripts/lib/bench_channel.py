@@ -47,7 +47,7 @@ def command_output(cmd: list[str]) -> str:
         return "?"
 
 
-def conditions(args, levels: list[int]) -> list[tuple[str, str]]:
+def conditions(args, levels: list[int], load_before: str) -> list[tuple[str, str]]:
     cpu = "?"
     with open("/proc/cpuinfo") as info:
         for line in info:
@@ -72,6 +72,7 @@ def conditions(args, levels: list[int]) -> list[tuple[str, str]]:
         ("Commit", commit + (" (with uncommitted changes under Sources/)" if dirty else "")),
         ("Machine", f"{os.cpu_count()} cores ({cpu}), {memory}, Linux {platform.release()}, Debian {debian}"),
         ("Sharing", "server and client run at the same time on the same 2 cores; clients run one after the other"),
+        ("Load average before the run", f"{load_before} (1, 5, 15 min; other work on the machine shows here)"),
         ("Network", "loopback 127.0.0.1, mutual TLS 1.3 (ECDSA P-256 certificates from infra-pki), one HTTP/2 connection per client"),
         ("Server", "infra-manager, release build (swift build -c release), log level warning, metrics endpoint on"),
         ("Swift client", "infra-channel-bench, release build; ChannelClientTransport (agent identity), one GRPCClient, N tasks"),
@@ -79,6 +80,7 @@ def conditions(args, levels: list[int]) -> list[tuple[str, str]]:
                           f"Python {platform.python_version()}, one channel, N {'threads' if args.python_mode == 'threads' else 'asyncio tasks (grpc.aio)'}"),
         ("Toolchain", command_output(["swift", "--version"]).splitlines()[0] if command_output(["swift", "--version"]) else "?"),
         ("Call", "unary infra.v1.InfraManager/CreatePodNetwork, the same pod every time (idempotent: state stays one pod)"),
+        ("PKI", f"made by {args.pki_tool or 'the release infra-pki'} (not part of the measurement)"),
         ("Calls", f"{args.warmup} warm-up calls (not measured), then {calls}; each level at most {args.max_seconds:.0f} s"),
     ]
 
@@ -126,24 +128,26 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True, type=Path, help="release bin directory")
     parser.add_argument("--concurrency", default="1,16")
-    parser.add_argument("--warmup", type=int, default=500)
-    parser.add_argument("--calls", type=int, default=5000, help="measured calls at concurrency 1")
-    parser.add_argument("--calls-concurrent", type=int, default=10000, help="measured calls at concurrency > 1")
-    parser.add_argument("--max-seconds", type=float, default=20.0, help="cap per client and level")
+    parser.add_argument("--warmup", type=int, default=1000)
+    parser.add_argument("--calls", type=int, default=10000, help="measured calls at concurrency 1")
+    parser.add_argument("--calls-concurrent", type=int, default=30000, help="measured calls at concurrency > 1")
+    parser.add_argument("--max-seconds", type=float, default=25.0, help="cap per client and level")
     parser.add_argument("--python-mode", choices=["threads", "aio"], default="threads")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--no-docs", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--pki-tool", type=Path, help="infra-pki binary that makes the PKI (default: --bin's)")
     args = parser.parse_args()
     args.calls_for = lambda level: args.calls if level == 1 else args.calls_concurrent
     levels = [int(x) for x in args.concurrency.split(",")]
 
+    load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     work = support.temp_dir("infra-bench-channel-")
     manager = None
     try:
         profile = work / "profile.yaml"
         profile.write_text(support.profile_without_name_constraints(support.DEFAULT_PROFILE.read_text()))
-        pki = support.apply_pki(args.bin / "infra-pki", profile, work / "pki")
+        pki = support.apply_pki(args.pki_tool or args.bin / "infra-pki", profile, work / "pki")
         manager = support.ManagerProcess(args.bin / "infra-manager", work / "manager", pki, log_level="warning").start()
         print(f"bench-channel: release infra-manager ready on {manager.address}", file=sys.stderr, flush=True)
 
@@ -167,7 +171,7 @@ def main() -> int:
             print(f"bench-channel: warning: infra-manager exited {code} after SIGTERM", file=sys.stderr)
 
         table = render_table(results, levels)
-        facts = conditions(args, levels)
+        facts = conditions(args, levels, load_before)
         block = "\n".join(
             ["### Latest run (written by scripts/bench-channel)", ""]
             + [f"- **{k}:** {v}" for k, v in facts]
