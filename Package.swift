@@ -104,7 +104,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "InfraNetTests", dependencies: ["InfraNet"]),
         .testTarget(name: "InfraPKITests", dependencies: ["InfraPKI", "InfraNet", x509, asn1, crypto]),
-        .testTarget(name: "InfraDaemonTests", dependencies: ["InfraDaemon", logging, metrics, prometheus, yams]),
+        .testTarget(name: "InfraDaemonTests", dependencies: ["InfraDaemon", logging, metrics, prometheus, yams, lifecycle]),
         .testTarget(name: "InfraChannelTests", dependencies: [
             "InfraChannel", "InfraPKI", "InfraAPI", "InfraNet", grpcCore, grpcPosix, x509, nioCore, nioSSL,
         ]),

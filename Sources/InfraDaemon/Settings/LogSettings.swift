@@ -18,7 +18,3 @@ public struct LogSettings: Decodable, Sendable, Equatable {
         target = try container.decode(LogTarget.self, forKey: .target, default: .auto)
     }
 }
-
-extension Logger.Level: @retroactive CaseIterable {
-    public static var allCases: [Logger.Level] { [.trace, .debug, .info, .notice, .warning, .error, .critical] }
-}

@@ -1,0 +1,76 @@
+import Foundation
+import InfraAgentCore
+import InfraAPI
+import InfraChannel
+import InfraDaemon
+import Logging
+import ServiceLifecycle
+import XCTest
+
+/// The real agent daemon against the real manager daemon: attach, Sync, lose the manager,
+/// reconnect with backoff, Sync again into the new manager's empty state.
+final class AgentReconnectTests: XCTestCase {
+    func testAgentSyncsAfterEveryConnect() async throws {
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        let serverFiles = try pki.managerServer()
+        var manager = try await ManagerHarness(yaml: ManagerHarness.yaml(pki: pki, serverFiles: serverFiles))
+        let port = manager.port
+        let agentFiles = try pki.agent("node-1")
+        let agentYAML = """
+            nodeName: node-1
+            manager:
+              address: 127.0.0.1:\(port)
+            tls:
+              caFile: \(agentFiles.caFile)
+              certificateFile: \(agentFiles.certificateFile)
+              keyFile: \(agentFiles.keyFile)
+            reconnect:
+              initialMilliseconds: 50
+              maximumSeconds: 1
+            hostInterface:
+              name: ens801f0d3
+              macAddress: "02:00:0a:0a:00:03"
+              addresses: [10.10.0.3/24]
+            metrics:
+              enabled: false
+            """
+        let config = try ConfigLoader.load(AgentConfig.self, fromYAML: agentYAML, source: "agent-test")
+        var logger = Logger(label: "test.agent")
+        logger.logLevel = .critical
+        let agent = try AgentDaemon(config: config, logger: logger)
+        let group = ServiceGroup(services: agent.services(metricsRegistry: nil), logger: logger)
+        let running = Task { try await group.run() }
+
+        let operatorFiles = try pki.operatorIdentity()
+        try await waitUntil("the first manager holds the agent's host interface") {
+            let status = try? await manager.status(as: operatorFiles)
+            return status?.desired.hostInterface == true && status?.agents.count == 1
+        }
+        let firstStatus = try await manager.status(as: operatorFiles)
+        XCTAssertEqual(firstStatus.agents.first?.identity, TestPKI.identity(.agent, "node-1"))
+
+        // Replace the manager: the new one starts empty on the same port.
+        await manager.shutdown()
+        manager = try await ManagerHarness(yaml: ManagerHarness.yaml(pki: pki, serverFiles: serverFiles)
+            .replacingOccurrences(of: "listen: 127.0.0.1:0", with: "listen: 127.0.0.1:\(port)"))
+        let fresh = manager
+        try await waitUntil("the agent re-attached and re-synced") {
+            let status = try? await fresh.status(as: operatorFiles)
+            return status?.desired.hostInterface == true && (status?.agents.first?.lastSyncGeneration ?? 0) >= 1
+        }
+        if case .connected = agent.link.state {} else { XCTFail("agent state is \(agent.link.state)") }
+
+        await group.triggerGracefulShutdown()
+        try await running.value
+        await manager.shutdown()
+    }
+
+    func waitUntil(_ what: String, timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else { return XCTFail("timed out waiting until \(what)") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}
