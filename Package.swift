@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "InfraPKI", dependencies: ["InfraNet", x509, asn1, crypto, cryptoExtras, yams]),
         .target(name: "InfraChannel", dependencies: [
             "InfraAPI", "InfraPKI", "InfraNet", "InfraDaemon", grpcCore, grpcPosix, x509, asn1, crypto, nioCore, nioPosix, nioSSL,
-            nioReloading, logging, metrics,
+            nioReloading, logging, metrics, prometheus, lifecycle,
         ]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "InfraDaemon", dependencies: [

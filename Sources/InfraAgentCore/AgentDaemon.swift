@@ -54,20 +54,9 @@ public struct AgentDaemon: Sendable {
     }
 
     public func services(metricsRegistry: PrometheusCollectorRegistry?) -> [any Service] {
-        var services: [any Service] = [ManagerLinkService(daemon: self), WatchdogService()]
-        if let tlsStore {
-            let watcher = CertificateWatcher(
-                watched: [.init(role: "client", store: tlsStore)],
-                interval: .seconds(config.tls.reloadIntervalSeconds), logger: logger
-            )
-            services.append(BackgroundTaskService(name: "certificate-watcher") { try await watcher.run() })
-        }
-        if let metricsRegistry, config.metrics.enabled {
-            services.append(MetricsEndpoint(
-                host: config.metrics.host, port: config.metrics.port, registry: metricsRegistry, logger: logger
-            ))
-        }
-        return services
+        let tls = tlsStore.map { DaemonSupportServices.WatchedTLS(role: "client", store: $0, settings: config.tls) }
+        return [ManagerLinkService(daemon: self)]
+            + DaemonSupportServices.make(tls: tls, metrics: config.metrics, registry: metricsRegistry, logger: logger)
     }
 
     struct ManagerLinkService: Service {

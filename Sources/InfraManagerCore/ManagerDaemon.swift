@@ -72,23 +72,9 @@ public struct ManagerDaemon: Sendable {
 
     /// The services of the process's ServiceGroup.
     public func services(metricsRegistry: PrometheusCollectorRegistry?) -> [any Service] {
-        var services: [any Service] = [
-            GRPCServerService(server: server, daemon: self),
-            WatchdogService(),
-        ]
-        if let tlsStore {
-            let watcher = CertificateWatcher(
-                watched: [.init(role: "server", store: tlsStore)],
-                interval: .seconds(config.tls.reloadIntervalSeconds), logger: logger
-            )
-            services.append(BackgroundTaskService(name: "certificate-watcher") { try await watcher.run() })
-        }
-        if let metricsRegistry, config.metrics.enabled {
-            services.append(MetricsEndpoint(
-                host: config.metrics.host, port: config.metrics.port, registry: metricsRegistry, logger: logger
-            ))
-        }
-        return services
+        let tls = tlsStore.map { DaemonSupportServices.WatchedTLS(role: "server", store: $0, settings: config.tls) }
+        return [GRPCServerService(server: server, daemon: self)]
+            + DaemonSupportServices.make(tls: tls, metrics: config.metrics, registry: metricsRegistry, logger: logger)
     }
 
     /// Called by the server service once the listener is bound.
