@@ -65,28 +65,28 @@ let package = Package(
     ],
     targets: [
         // MARK: Shared layer
-        .target(name: "InfraNet"),
-        .target(name: "InfraAPI", dependencies: [grpcCore, grpcProtobuf, swiftProtobuf]),
+        .target(name: "InfraNet", exclude: ["README.md"]),
+        .target(name: "InfraAPI", dependencies: [grpcCore, grpcProtobuf, swiftProtobuf], exclude: ["README.md"]),
         .target(name: "InfraPKI", dependencies: ["InfraNet", x509, asn1, crypto, cryptoExtras, yams]),
         .target(name: "InfraChannel", dependencies: [
             "InfraAPI", "InfraPKI", "InfraNet", "InfraDaemon", grpcCore, grpcPosix, x509, asn1, crypto, nioCore, nioPosix, nioSSL,
             nioReloading, logging, metrics, prometheus, lifecycle,
-        ]),
+        ], exclude: ["README.md"]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "InfraDaemon", dependencies: [
             "CSystemd", logging, metrics, prometheus, yams, lifecycle, nioCore, nioPosix, nioHTTP1,
-        ]),
+        ], exclude: ["README.md"]),
 
         // MARK: IPU side
         .target(name: "InfraManagerCore", dependencies: [
             "InfraAPI", "InfraChannel", "InfraDaemon", "InfraNet", "InfraPKI", grpcCore, grpcPosix, logging, metrics, prometheus, yams, lifecycle,
-        ]),
+        ], exclude: ["README.md"]),
         .executableTarget(name: "infra-manager", dependencies: ["InfraManagerCore", "InfraDaemon", argumentParser, lifecycle, logging]),
 
         // MARK: Host side
         .target(name: "InfraAgentCore", dependencies: [
             "InfraAPI", "InfraChannel", "InfraDaemon", "InfraNet", "InfraPKI", grpcCore, grpcPosix, logging, metrics, prometheus, yams, lifecycle,
-        ]),
+        ], exclude: ["README.md"]),
         .executableTarget(name: "infra-agent", dependencies: ["InfraAgentCore", "InfraDaemon", argumentParser, lifecycle, logging]),
         .executableTarget(name: "infra-cni", dependencies: [argumentParser]),
         .executableTarget(name: "arp-proxy", dependencies: [argumentParser]),
