@@ -3,6 +3,7 @@ import GRPCNIOTransportHTTP2Posix
 import InfraAPI
 import InfraChannel
 import InfraDaemon
+import InfraPKI
 import Logging
 import Prometheus
 import ServiceLifecycle
@@ -26,6 +27,7 @@ public struct AgentDaemon: Sendable {
             security = .insecure
         } else {
             let store = try TLSMaterialStore(files: config.tls.files)
+            try Self.checkIdentity(of: store, nodeName: config.nodeName)
             tlsStore = store
             security = .mutualTLS(store, serverRoles: [.manager], serverName: config.manager.serverName)
         }
@@ -50,6 +52,19 @@ public struct AgentDaemon: Sendable {
                     }
                 }
             }
+        }
+    }
+
+    /// The certificate must name this node's agent: an agent started with another node's
+    /// identity would be refused by the manager anyway, so say why at start-up instead.
+    static func checkIdentity(of store: TLSMaterialStore, nodeName: String) throws {
+        let identities = InfraIdentity.identities(in: store.current.leaf)
+        guard identities.contains(where: { $0.role == .agent && $0.name == nodeName }) else {
+            let found = identities.isEmpty ? "no identity" : identities.map(\.uri).joined(separator: ", ")
+            throw ChannelError(
+                .invalidConfiguration,
+                "tls.certificateFile \(store.files.certificateFile) carries \(found), not the agent identity of node \(nodeName)"
+            )
         }
     }
 

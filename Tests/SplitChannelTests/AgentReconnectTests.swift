@@ -74,3 +74,23 @@ final class AgentReconnectTests: XCTestCase {
         }
     }
 }
+
+final class AgentIdentityTests: XCTestCase {
+    func testAgentRefusesToStartWithAnotherNodesCertificate() throws {
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        let files = try pki.agent("node-2")
+        let yaml = """
+            nodeName: node-1
+            tls:
+              caFile: \(files.caFile)
+              certificateFile: \(files.certificateFile)
+              keyFile: \(files.keyFile)
+            """
+        let config = try ConfigLoader.load(AgentConfig.self, fromYAML: yaml, source: "test")
+        XCTAssertThrowsError(try AgentDaemon(config: config, logger: Logger(label: "test"))) { error in
+            XCTAssertTrue("\(error)".contains("agent/node-2"), "\(error)")
+            XCTAssertTrue("\(error)".contains("node-1"), "\(error)")
+        }
+    }
+}
