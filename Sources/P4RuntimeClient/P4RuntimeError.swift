@@ -1,0 +1,94 @@
+import GRPCCore
+import P4RuntimeAPI
+
+/// An error from a P4Runtime call, with the server's per-update errors when it sent them.
+///
+/// The code is a struct over a private enum (as in grpc-swift-2's `RPCError`) so codes can be
+/// added without breaking exhaustive switches; every error carries the place that raised it.
+public struct P4RuntimeError: Error, CustomStringConvertible, Sendable {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Wrapped: Hashable, Sendable {
+            case rpcFailed, updatesFailed, readFailed, notPrimary, noPipeline, unsupported, arbitrationRefused
+        }
+        private let wrapped: Wrapped
+        private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
+
+        /// The RPC failed as a whole (transport, unknown device, bad request, ...); see `rpcCode`.
+        public static let rpcFailed = Code(.rpcFailed)
+        /// A Write was tried update by update and some failed; see `failures`.
+        public static let updatesFailed = Code(.updatesFailed)
+        /// A Read failed for some of the requested entities; see `failures`.
+        public static let readFailed = Code(.readFailed)
+        /// The server refused a Write or SetForwardingPipelineConfig: this client is not primary.
+        public static let notPrimary = Code(.notPrimary)
+        /// No pipeline is set (on the server), or no P4Info is known to the client for names.
+        public static let noPipeline = Code(.noPipeline)
+        /// The server does not implement the request (e.g. RECONCILE_AND_COMMIT, atomicity).
+        public static let unsupported = Code(.unsupported)
+        /// The server ended the stream in answer to our MasterArbitrationUpdate.
+        public static let arbitrationRefused = Code(.arbitrationRefused)
+
+        public var description: String { String(describing: wrapped) }
+    }
+
+    public var code: Code
+    public var message: String
+    /// The gRPC status code, when the error came from the server or the transport.
+    public var rpcCode: RPCError.Code?
+    /// Each failed update (Write) or entity (Read), by its index in the request.
+    public var failures: [P4UpdateFailure]
+    public var file: String
+    public var line: Int
+
+    public init(
+        _ code: Code, _ message: String, rpcCode: RPCError.Code? = nil, failures: [P4UpdateFailure] = [],
+        file: String = #fileID, line: Int = #line
+    ) {
+        self.code = code
+        self.message = message
+        self.rpcCode = rpcCode
+        self.failures = failures
+        self.file = file
+        self.line = line
+    }
+
+    public var description: String {
+        guard !failures.isEmpty else { return "\(code): \(message)" }
+        return "\(code): \(message)\n" + failures.map { "  \($0)" }.joined(separator: "\n")
+    }
+}
+
+extension P4RuntimeError {
+    /// Maps a failed call to our error: per-update details (§10, §12.3) become `failures`, and
+    /// the codes P4Runtime gives a fixed meaning get their own `Code`.
+    ///
+    /// `requestCount` is the number of updates or entities sent, used to check that the server
+    /// answered one detail per item as the spec demands.
+    init(_ error: RPCError, operation: String, requestCount: Int, file: String = #fileID, line: Int = #line) {
+        let status = P4StatusDetails.status(in: error)
+        let failures = status.map { P4UpdateFailure.failures(in: $0) } ?? []
+        let prefix = "\(operation): \(error.code)"
+        switch error.code {
+        case .unknown where status != nil:
+            let detailCount = status?.details.count ?? 0
+            let countNote = detailCount == requestCount ? "" : " (server sent \(detailCount) details for \(requestCount) items)"
+            let kind: Code = operation == "Read" ? .readFailed : .updatesFailed
+            self.init(kind, "\(operation): \(failures.count) of \(requestCount) failed\(countNote): \(error.message)",
+                      rpcCode: error.code, failures: failures, file: file, line: line)
+        case .permissionDenied:
+            self.init(.notPrimary, "\(prefix): \(error.message) (this client is not the primary for its device and role)",
+                      rpcCode: error.code, file: file, line: line)
+        case .failedPrecondition:
+            self.init(.noPipeline, "\(prefix): \(error.message)", rpcCode: error.code, file: file, line: line)
+        case .unimplemented:
+            self.init(.unsupported, "\(prefix): \(error.message)", rpcCode: error.code, file: file, line: line)
+        case .resourceExhausted where operation == "Write" && status == nil:
+            // App. "gRPC Metadata Maximum Size": the per-update error trailer outgrew the
+            // receive limit and the gRPC layer replaced it; smaller batches keep it readable.
+            self.init(.rpcFailed, "\(prefix): \(error.message) (possibly the per-update error trailer of \(requestCount) updates was too large; send smaller batches)",
+                      rpcCode: error.code, file: file, line: line)
+        default:
+            self.init(.rpcFailed, "\(prefix): \(error.message)", rpcCode: error.code, file: file, line: line)
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import GRPCNIOTransportHTTP2Posix
+import InfraChannel
+import Logging
+
+/// The client transport to a P4Runtime server (infrap4d), built by InfraChannel so it gets the
+/// same TLS 1.3-only handshake, reloadable material and peer verification as the split channel.
+public enum P4RuntimeTransport {
+    /// The IANA port for P4Runtime (§3.1).
+    public static let defaultPort = 9559
+
+    /// mTLS when `tls` is given (the server's certificate must carry the `infrap4d` identity),
+    /// plaintext otherwise (tests, or a target on a local Unix socket).
+    public static func make(
+        address: ChannelAddress, tls: TLSMaterialStore?, serverName: String? = nil, logger: Logger
+    ) throws -> HTTP2ClientTransport.Posix {
+        let security: ClientSecurity = tls.map { .mutualTLS($0, serverRoles: [.infrap4d], serverName: serverName) } ?? .insecure
+        return try ChannelClientTransport.make(address: address, security: security, logger: logger)
+    }
+}
