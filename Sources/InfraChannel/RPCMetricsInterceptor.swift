@@ -35,7 +35,12 @@ public struct RPCMetricsInterceptor: ServerInterceptor {
         }
     }
 
+    /// `permissionDenied` → `permission_denied`, the spelling Prometheus labels usually use.
     static func name(of code: RPCError.Code) -> String {
-        String(describing: code).lowercased()
+        var name = ""
+        for character in String(describing: code) {
+            if character.isUppercase { name += "_" + character.lowercased() } else { name.append(character) }
+        }
+        return name
     }
 }

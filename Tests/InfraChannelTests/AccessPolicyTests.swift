@@ -1,5 +1,5 @@
 import GRPCCore
-import InfraChannel
+@testable import InfraChannel
 import XCTest
 
 final class AccessPolicyTests: XCTestCase {
@@ -31,5 +31,13 @@ final class AccessPolicyTests: XCTestCase {
         XCTAssertThrowsError(try policy.authorize(identities: ["spiffe://td/agent/node-2"], method: status)) { error in
             XCTAssertEqual((error as? RPCError)?.code, .permissionDenied)
         }
+    }
+}
+
+final class RPCMetricsInterceptorTests: XCTestCase {
+    func testCodeLabelsAreSnakeCase() {
+        XCTAssertEqual(RPCMetricsInterceptor.name(of: .permissionDenied), "permission_denied")
+        XCTAssertEqual(RPCMetricsInterceptor.name(of: .invalidArgument), "invalid_argument")
+        XCTAssertEqual(RPCMetricsInterceptor.name(of: .unavailable), "unavailable")
     }
 }
