@@ -82,6 +82,11 @@ let package = Package(
             "InfraAPI", "InfraChannel", "InfraDaemon", "InfraNet", "InfraPKI", grpcCore, grpcPosix, logging, metrics, prometheus, yams, lifecycle,
         ], exclude: ["README.md"]),
         .executableTarget(name: "infra-manager", dependencies: ["InfraManagerCore", "InfraDaemon", argumentParser, lifecycle, logging]),
+        .target(name: "P4RuntimeAPI", dependencies: [grpcCore, grpcProtobuf, swiftProtobuf], exclude: ["README.md"]),
+        .target(name: "P4Info", dependencies: ["P4RuntimeAPI", swiftProtobuf], exclude: ["README.md"]),
+        .target(name: "P4RuntimeClient", dependencies: [
+            "P4RuntimeAPI", "P4Info", "InfraChannel", grpcCore, grpcPosix, swiftProtobuf, logging,
+        ], exclude: ["README.md"]),
 
         // MARK: Host side
         .target(name: "InfraAgentCore", dependencies: [
@@ -107,6 +112,9 @@ let package = Package(
         .testTarget(name: "InfraDaemonTests", dependencies: ["InfraDaemon", logging, metrics, prometheus, yams, lifecycle]),
         .testTarget(name: "InfraChannelTests", dependencies: [
             "InfraChannel", "InfraPKI", "InfraAPI", "InfraNet", grpcCore, grpcPosix, x509, nioCore, nioSSL,
+        ]),
+        .testTarget(name: "P4RuntimeTests", dependencies: [
+            "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", grpcCore, grpcPosix, swiftProtobuf, logging,
         ]),
         .testTarget(name: "SplitChannelTests", dependencies: [
             "InfraManagerCore", "InfraAgentCore", "InfraAPI", "InfraChannel", "InfraDaemon", "InfraPKI", "InfraNet",

@@ -1,0 +1,188 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import InfraChannel
+import Logging
+import P4Info
+import P4RuntimeAPI
+import P4RuntimeClient
+import XCTest
+
+/// The client against `FakeP4RuntimeServer` over loopback HTTP/2 (plaintext: the mTLS path is
+/// InfraChannel's and is tested there).
+final class EndToEndTests: XCTestCase {
+
+    func testPrimaryPipelineBatchedWriteWithPerUpdateErrorsAndRead() async throws {
+        try await withFakeServer { server, address in
+            let info = try TestP4Info.index()
+            let transport = try P4RuntimeTransport.make(address: address, tls: nil, logger: logger)
+            let configuration = P4RuntimeClient<HTTP2ClientTransport.Posix>.Configuration(electionID: ElectionID(low: 10))
+            try await P4RuntimeClient.run(transport: transport, configuration: configuration, logger: logger) { client in
+                try await waitFor(client) { $0.isPrimary }
+                let version = try await client.capabilities()
+                XCTAssertEqual(version, "1.5.0")
+                let before = try await client.getForwardingPipelineConfig()
+                XCTAssertNil(before)
+
+                let routes = try (1...5).map { i in
+                    try info.tableEntry(
+                        "ipv4_lpm", match: [.lpm(dst, P4Value(bytes: [10, UInt8(i), 0, 0]), prefixLength: 16)],
+                        action: "set_nhop", params: ["port": P4Value(UInt(i)), "dmac": 0x0200_0000_0001])
+                }
+                await assertP4Error(.noPipeline) { try await client.write([.insert(P4_V1_Entity(routes[0]))]) }
+
+                try await client.setForwardingPipelineConfig(info, cookie: 7)
+                XCTAssertNotNil(client.p4info)
+                let config = try await client.getForwardingPipelineConfig()
+                XCTAssertEqual(config?.cookie.cookie, 7)
+                XCTAssertEqual(config?.p4Info, info.p4info)
+                await assertP4Error(.unsupported) { try await client.setForwardingPipelineConfig(info, action: .reconcileAndCommit) }
+
+                try await client.write(routes.map { .insert(P4_V1_Entity($0)) })
+                XCTAssertEqual(server.writeCount, 1, "five updates went in one request")
+
+                let missing = try info.tableEntry(
+                    "ipv4_lpm", match: [.lpm(dst, P4Value(bytes: [192, 168, 0, 0]), prefixLength: 16)], action: "drop")
+                do {
+                    try await client.write([.modify(P4_V1_Entity(routes[0])), .insert(P4_V1_Entity(routes[1])), .delete(P4_V1_Entity(missing))])
+                    XCTFail("expected per-update errors")
+                } catch let error as P4RuntimeError {
+                    XCTAssertEqual(error.code, .updatesFailed)
+                    XCTAssertEqual(error.rpcCode, .unknown)
+                    XCTAssertEqual(error.failures.map(\.index), [1, 2])
+                    XCTAssertEqual(error.failures.map(\.canonicalCode), [.alreadyExists, .notFound])
+                    XCTAssertTrue(error.failures[0].message.contains("already exists"), error.failures[0].message)
+                    XCTAssertTrue(error.description.contains("#2 notFound"), error.description)
+                }
+
+                let read = try await client.readTableEntries("ipv4_lpm")
+                XCTAssertEqual(Set(read.map { $0.action.action.params[0].value }), Set((1...5).map { Data([UInt8($0)]) }))
+                XCTAssertEqual(Set(read), Set(routes), "read-write symmetry with canonical values")
+                let batches = Counter()
+                try await client.read([try info.allEntries(ofTable: "ipv4_lpm")]) { entities in
+                    await batches.add(entities.count)
+                }
+                let sizes = await batches.values
+                XCTAssertEqual(sizes, [2, 2, 1], "the answer arrived over three stream messages")
+                let none = try await client.readTableEntries("acl")
+                XCTAssertTrue(none.isEmpty)
+            }
+        }
+    }
+
+    func testBackupIsRefusedAndClientsReArbitrateAfterTheStreamDrops() async throws {
+        try await withFakeServer { server, address in
+            let info = try TestP4Info.index()
+            let fast = Backoff(initial: .milliseconds(50), maximum: .milliseconds(200))
+            let high = P4RuntimeClient<HTTP2ClientTransport.Posix>.Configuration(electionID: ElectionID(high: 1, low: 0), backoff: fast)
+            let low = P4RuntimeClient<HTTP2ClientTransport.Posix>.Configuration(electionID: ElectionID(high: 0, low: 99), backoff: fast)
+            let transportA = try P4RuntimeTransport.make(address: address, tls: nil, logger: logger)
+            let transportB = try P4RuntimeTransport.make(address: address, tls: nil, logger: logger)
+            try await P4RuntimeClient.run(transport: transportA, configuration: high, p4info: info, logger: logger) { primary in
+                try await waitFor(primary) { $0.isPrimary }
+                try await primary.setForwardingPipelineConfig(info)
+                try await P4RuntimeClient.run(transport: transportB, configuration: low, logger: logger) { backup in
+                    try await waitFor(backup) { $0 == .backup(highest: ElectionID(high: 1, low: 0), primaryPresent: true) }
+                    await assertP4Error(.notPrimary) { try await backup.setForwardingPipelineConfig(info) }
+                    let entry = try info.tableEntry("ipv4_lpm", match: [.lpm(dst, 0, prefixLength: 0)], action: "drop")
+                    await assertP4Error(.notPrimary) { try await backup.write([.insert(P4_V1_Entity(entry))]) }
+                    // Reads need no primacy.
+                    let read = try await backup.read([try info.allEntries(ofTable: "ipv4_lpm")])
+                    XCTAssertTrue(read.isEmpty)
+
+                    // The server drops every stream: both clients re-arbitrate on their own, and
+                    // the higher election id wins again (the backup is not promoted).
+                    let updates = primary.arbitrationUpdates()
+                    server.dropAllStreams()
+                    var sawDisconnect = false
+                    for await state in updates {
+                        if case .disconnected = state { sawDisconnect = true }
+                        if sawDisconnect && state.isPrimary { break }
+                    }
+                    XCTAssertTrue(sawDisconnect)
+                    try await waitFor(backup) { if case .backup = $0 { true } else { false } }
+                    try await primary.write([.insert(P4_V1_Entity(entry))])
+                }
+            }
+        }
+    }
+
+    func testElectionIDOutranksThePreviousInstanceEvenIfTheClockStepsBack() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("election-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let now = Date(timeIntervalSince1970: 1_800_000_000.25)
+        let first = try ElectionID.forStartup(stateFile: path, now: now)
+        XCTAssertEqual(first.high, 1_800_000_000)
+        let restartedEarlier = try ElectionID.forStartup(stateFile: path, now: now.addingTimeInterval(-3600))
+        XCTAssertGreaterThan(restartedEarlier, first)
+        let later = try ElectionID.forStartup(stateFile: path, now: now.addingTimeInterval(60))
+        XCTAssertGreaterThan(later, restartedEarlier)
+        XCTAssertEqual(ElectionID(high: 0, low: .max).successor, ElectionID(high: 1, low: 0))
+        XCTAssertLessThan(ElectionID(high: 0, low: .max), ElectionID(high: 1, low: 0))
+    }
+
+    // MARK: Helpers
+
+    private func withFakeServer(_ body: @Sendable (FakeP4RuntimeServer, ChannelAddress) async throws -> Void) async throws {
+        let fake = FakeP4RuntimeServer()
+        let transport = HTTP2ServerTransport.Posix(address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext)
+        let server = GRPCServer(transport: transport, services: [fake])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            let listening = try await transport.listeningAddress
+            let port = try XCTUnwrap(listening.ipv4).port
+            do {
+                try await body(fake, try ChannelAddress(parsing: "127.0.0.1:\(port)"))
+            } catch {
+                server.beginGracefulShutdown()
+                group.cancelAll()
+                throw error
+            }
+            server.beginGracefulShutdown()
+            group.cancelAll()
+        }
+    }
+}
+
+actor Counter {
+    private(set) var values: [Int] = []
+    func add(_ value: Int) { values.append(value) }
+}
+
+let logger = Logger(label: "p4runtime-tests")
+let dst = "hdr.ipv4.dst_addr"
+
+/// Waits (at most `seconds`) until the client's arbitration state satisfies `predicate`.
+func waitFor<T>(
+    _ client: P4RuntimeClient<T>, seconds: Double = 10, file: StaticString = #filePath, line: UInt = #line,
+    _ predicate: @escaping @Sendable (ArbitrationState) -> Bool
+) async throws {
+    let reached = try await withThrowingTaskGroup(of: Bool.self) { group in
+        group.addTask {
+            for await state in client.arbitrationUpdates() where predicate(state) { return true }
+            return false
+        }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            return false
+        }
+        let first = try await group.next() ?? false
+        group.cancelAll()
+        return first
+    }
+    XCTAssertTrue(reached, "arbitration state is \(client.arbitration)", file: file, line: line)
+    if !reached { throw CancellationError() }
+}
+
+func assertP4Error(
+    _ code: P4RuntimeError.Code, file: StaticString = #filePath, line: UInt = #line, _ body: () async throws -> Void
+) async {
+    do {
+        try await body()
+        XCTFail("expected P4RuntimeError \(code)", file: file, line: line)
+    } catch let error as P4RuntimeError {
+        XCTAssertEqual(error.code, code, "\(error)", file: file, line: line)
+    } catch {
+        XCTFail("expected P4RuntimeError \(code), got \(error)", file: file, line: line)
+    }
+}
