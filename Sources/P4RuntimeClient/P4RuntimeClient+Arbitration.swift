@@ -55,6 +55,12 @@ extension P4RuntimeClient {
             do { try await Task.sleep(for: delay) } catch { break }
         }
         publish(.disconnected(reason: "stopped"))
+        // Nothing will change any more: end the observers' streams so no waiter hangs.
+        let observers = shared.withLock { shared in
+            defer { shared.observers = [:] }
+            return Array(shared.observers.values)
+        }
+        for observer in observers { observer.finish() }
     }
 
     var arbitrationRequest: P4_V1_StreamMessageRequest {
@@ -73,11 +79,7 @@ extension P4RuntimeClient {
     private func streamSession() async throws {
         let (outbound, continuation) = AsyncStream.makeStream(of: P4_V1_StreamMessageRequest.self)
         continuation.yield(arbitrationRequest)
-        shared.withLock { $0.outbound = continuation }
-        defer {
-            continuation.finish()
-            shared.withLock { $0.outbound = nil }
-        }
+        defer { continuation.finish() }
         try await stub.streamChannel(requestProducer: { writer in
             for await message in outbound { try await writer.write(message) }
         }, onResponse: { response in

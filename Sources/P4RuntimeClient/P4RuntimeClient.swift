@@ -41,7 +41,6 @@ public final class P4RuntimeClient<Transport: ClientTransport>: Sendable {
     struct Shared {
         var arbitration = ArbitrationState.disconnected(reason: "not started")
         var observers: [UUID: AsyncStream<ArbitrationState>.Continuation] = [:]
-        var outbound: AsyncStream<P4_V1_StreamMessageRequest>.Continuation?
         var p4info: P4InfoIndex?
     }
 

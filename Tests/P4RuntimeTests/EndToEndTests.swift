@@ -19,6 +19,10 @@ final class EndToEndTests: XCTestCase {
             let configuration = P4RuntimeClient<HTTP2ClientTransport.Posix>.Configuration(electionID: ElectionID(low: 10))
             try await P4RuntimeClient.run(transport: transport, configuration: configuration, logger: logger) { client in
                 try await waitFor(client) { $0.isPrimary }
+                let arbitration = try XCTUnwrap(server.lastArbitration)
+                XCTAssertEqual(arbitration.deviceID, 1)
+                XCTAssertFalse(arbitration.hasRole, "the default role is sent as role unset (§5.3)")
+                XCTAssertEqual(ElectionID(arbitration.electionID), ElectionID(low: 10))
                 let version = try await client.capabilities()
                 XCTAssertEqual(version, "1.5.0")
                 let before = try await client.getForwardingPipelineConfig()

@@ -28,6 +28,7 @@ final class FakeP4RuntimeServer: P4_V1_P4Runtime.SimpleServiceProtocol, Sendable
         var pipeline: P4_V1_ForwardingPipelineConfig?
         var entries: [Data: P4_V1_TableEntry] = [:]
         var writeCount = 0
+        var lastArbitration: P4_V1_MasterArbitrationUpdate?
     }
 
     let state = Mutex(State())
@@ -40,6 +41,7 @@ final class FakeP4RuntimeServer: P4_V1_P4Runtime.SimpleServiceProtocol, Sendable
     }
 
     var writeCount: Int { state.withLock { $0.writeCount } }
+    var lastArbitration: P4_V1_MasterArbitrationUpdate? { state.withLock { $0.lastArbitration } }
 
     // MARK: StreamChannel
 
@@ -76,6 +78,7 @@ final class FakeP4RuntimeServer: P4_V1_P4Runtime.SimpleServiceProtocol, Sendable
         guard update.deviceID == Self.deviceID else { throw RPCError(code: .notFound, message: "unknown device \(update.deviceID)") }
         let election = ElectionID(update.electionID)
         try state.withLock { state in
+            state.lastArbitration = update
             if state.streams.contains(where: { $0.key != id && $0.value.electionID == election }) {
                 throw RPCError(code: .invalidArgument, message: "election id \(election) is in use")
             }
