@@ -114,7 +114,7 @@ let package = Package(
             "InfraChannel", "InfraPKI", "InfraAPI", "InfraNet", grpcCore, grpcPosix, x509, nioCore, nioSSL,
         ]),
         .testTarget(name: "P4RuntimeTests", dependencies: [
-            "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", grpcCore, grpcPosix, swiftProtobuf, logging,
+            "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", "InfraPKI", "InfraNet", grpcCore, grpcPosix, swiftProtobuf, logging,
         ]),
         .testTarget(name: "SplitChannelTests", dependencies: [
             "InfraManagerCore", "InfraAgentCore", "InfraAPI", "InfraChannel", "InfraDaemon", "InfraPKI", "InfraNet",

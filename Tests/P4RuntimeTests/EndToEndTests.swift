@@ -124,27 +124,25 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(ElectionID(high: 0, low: .max).successor, ElectionID(high: 1, low: 0))
         XCTAssertLessThan(ElectionID(high: 0, low: .max), ElectionID(high: 1, low: 0))
     }
+}
 
-    // MARK: Helpers
-
-    private func withFakeServer(_ body: @Sendable (FakeP4RuntimeServer, ChannelAddress) async throws -> Void) async throws {
-        let fake = FakeP4RuntimeServer()
-        let transport = HTTP2ServerTransport.Posix(address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext)
-        let server = GRPCServer(transport: transport, services: [fake])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.serve() }
-            let listening = try await transport.listeningAddress
-            let port = try XCTUnwrap(listening.ipv4).port
-            do {
-                try await body(fake, try ChannelAddress(parsing: "127.0.0.1:\(port)"))
-            } catch {
-                server.beginGracefulShutdown()
-                group.cancelAll()
-                throw error
-            }
+/// Runs a `FakeP4RuntimeServer` on a loopback port for `body`, built by InfraChannel like a real
+/// listener (plaintext unless `security` says otherwise).
+func withFakeServer(
+    security: ServerSecurity = .insecure, _ body: @Sendable (FakeP4RuntimeServer, ChannelAddress) async throws -> Void
+) async throws {
+    let fake = FakeP4RuntimeServer()
+    let transport = try ChannelServerTransport.make(address: try ChannelAddress(parsing: "127.0.0.1:0"), security: security, logger: logger)
+    let server = GRPCServer(transport: transport, services: [fake])
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await server.serve() }
+        defer {
             server.beginGracefulShutdown()
             group.cancelAll()
         }
+        let listening = try await transport.listeningAddress
+        let port = try XCTUnwrap(listening.ipv4).port
+        try await body(fake, try ChannelAddress(parsing: "127.0.0.1:\(port)"))
     }
 }
 
