@@ -71,25 +71,16 @@ def import_stubs(dest: Path):
 # PKI
 
 
-def profile_without_name_constraints(text: str) -> str:
-    """The deployment profile with its `ca.nameConstraints` block removed.
+def profile_for_grpcio(text: str) -> str:
+    """The deployment profile without `ca.nameConstraints.ipRanges` (DNS subtrees stay).
 
-    The default profile's CA carries a critical NameConstraints extension with a URI
-    subtree (the trust domain). BoringSSL, which grpcio uses, cannot evaluate URI
-    constraints and refuses every chain whose leaf has a URI SAN ("unsupported name
-    constraint type"). The peer tests therefore run on a CA without constraints; the
-    default profile is exercised by test_default_profile_* (see README.md).
+    grpcio 1.85 (BoringSSL) refuses every chain whose CA has an iPAddress permitted subtree,
+    even when the leaf has no IP SAN: CERTIFICATE_VERIFY_FAILED "unsupported name
+    constraint type". DNS and URI subtrees verify (see test_grpcio_name_constraint_forms).
+    The peer tests therefore run on a CA with the profile's DNS constraints only; the
+    shipped profile itself is exercised by test_default_profile_*.
     """
-    out: list[str] = []
-    skipping = False
-    for line in text.splitlines():
-        if re.match(r"^  nameConstraints:", line):
-            skipping = True
-            continue
-        if skipping and (line.startswith("    ") or line.strip() == ""):
-            continue
-        skipping = False
-        out.append(line)
+    out = [line for line in text.splitlines() if not re.match(r"^    ipRanges:", line)]
     return "\n".join(out) + "\n"
 
 

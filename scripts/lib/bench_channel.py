@@ -80,7 +80,8 @@ def conditions(args, levels: list[int], load_before: str) -> list[tuple[str, str
                           f"Python {platform.python_version()}, one channel, N {'threads' if args.python_mode == 'threads' else 'asyncio tasks (grpc.aio)'}"),
         ("Toolchain", command_output(["swift", "--version"]).splitlines()[0] if command_output(["swift", "--version"]) else "?"),
         ("Call", "unary infra.v1.InfraManager/CreatePodNetwork, the same pod every time (idempotent: state stays one pod)"),
-        ("PKI", f"made by {args.pki_tool or 'the release infra-pki'} (not part of the measurement)"),
+        ("PKI", f"pki/profile.yaml without ca.nameConstraints.ipRanges (grpcio refuses CAs with IP subtrees), "
+                f"made by {args.pki_tool or 'the release infra-pki'} (not part of the measurement)"),
         ("Calls", f"{args.warmup} warm-up calls (not measured), then {calls}; each level at most {args.max_seconds:.0f} s"),
     ]
 
@@ -146,7 +147,7 @@ def main() -> int:
     manager = None
     try:
         profile = work / "profile.yaml"
-        profile.write_text(support.profile_without_name_constraints(support.DEFAULT_PROFILE.read_text()))
+        profile.write_text(support.profile_for_grpcio(support.DEFAULT_PROFILE.read_text()))
         pki = support.apply_pki(args.pki_tool or args.bin / "infra-pki", profile, work / "pki")
         manager = support.ManagerProcess(args.bin / "infra-manager", work / "manager", pki, log_level="warning").start()
         print(f"bench-channel: release infra-manager ready on {manager.address}", file=sys.stderr, flush=True)
