@@ -4,10 +4,9 @@ import X509
 
 /// Names a CA may issue for, written into its NameConstraints extension.
 ///
-/// RFC 5280 constrains each name type separately, and a type without subtrees stays
-/// unconstrained, so DNS and IP constraints leave SPIFFE URI SANs valid. URI subtrees
-/// (`uriDomains`, matched against the URI's host) are possible but off by default: BoringSSL,
-/// and with it grpcio and gRPC C++ peers such as infrap4d, rejects any chain whose CA has one.
+/// RFC 5280 constrains each name type separately. URI constraints match only the URI's host,
+/// so when SPIFFE URIs are issued the trust domain belongs in `uriDomains`; the profile adds
+/// it automatically whenever any constraint is set.
 public struct NameConstraintsSpec: Hashable, Sendable, Codable {
     /// Permitted DNS subtrees: "example.org" allows it and its subdomains, ".example.org" only subdomains.
     public var dnsSuffixes: [String]

@@ -1,14 +1,37 @@
 import P4RuntimeAPI
 
 extension P4RuntimeClient {
-    /// `Write`: sends `updates` as one request (one round trip, §12.1).
+    /// `Write`: sends `updates` in as few requests as `maxUpdatesPerWrite` allows (one round
+    /// trip per request, §12.1), one after another.
     ///
-    /// With the default `.continueOnError` every update is tried; if any fails this throws
-    /// `P4RuntimeError(.updatesFailed)` whose `failures` list each failed update by its index
-    /// here, with canonical code and message, and the others are committed. The server may
-    /// reorder a batch: put dependent updates (member → group → entry) in separate calls.
+    /// With the default `.continueOnError` every update is tried; if any fail this throws
+    /// `P4RuntimeError(.updatesFailed)` whose `failures` list each failed update by its index in
+    /// `updates`, with canonical code and message, and all the others are committed. Other
+    /// atomicity modes are never split (splitting would break their all-or-nothing promise).
+    /// An RPC-wide failure (not primary, no pipeline, ...) stops at once; its message says how
+    /// many updates earlier requests already committed. The server may reorder a batch: put
+    /// dependent updates (member → group → entry) in separate calls.
     public func write(_ updates: [P4_V1_Update], atomicity: P4_V1_WriteRequest.Atomicity = .continueOnError) async throws {
-        guard !updates.isEmpty else { return }
+        let size = atomicity == .continueOnError ? configuration.maxUpdatesPerWrite : max(1, updates.count)
+        var failures: [P4UpdateFailure] = []
+        for start in stride(from: 0, to: updates.count, by: size) {
+            let batch = Array(updates[start..<min(start + size, updates.count)])
+            do {
+                try await writeRequest(batch, atomicity: atomicity)
+            } catch let error as P4RuntimeError where error.code == .updatesFailed {
+                failures += error.failures.map { var failure = $0; failure.index += start; return failure }
+            } catch var error as P4RuntimeError where start > 0 {
+                error.message += " (the \(start) updates before this request were sent; see earlier results)"
+                throw error
+            }
+        }
+        guard failures.isEmpty else {
+            throw P4RuntimeError(.updatesFailed, "Write: \(failures.count) of \(updates.count) updates failed", rpcCode: .unknown, failures: failures)
+        }
+    }
+
+    /// One Write request.
+    private func writeRequest(_ updates: [P4_V1_Update], atomicity: P4_V1_WriteRequest.Atomicity) async throws {
         let request = P4_V1_WriteRequest.with {
             $0.deviceID = configuration.deviceID
             $0.role = roleName

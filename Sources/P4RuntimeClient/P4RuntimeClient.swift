@@ -24,17 +24,26 @@ public final class P4RuntimeClient<Transport: ClientTransport>: Sendable {
         public var backoff: Backoff
         /// How long a stream must stay up before the backoff starts over.
         public var healthyAfter: Duration
+        /// The most updates one Write request carries; `write` splits longer lists.
+        ///
+        /// Why a limit: a failed batch returns one `Any(p4.v1.Error)` per update in the
+        /// `grpc-status-details-bin` trailer, about 47 bytes each after base64 even for the
+        /// updates that worked, and our HTTP/2 stack accepts at most 16 KiB of headers (NIOHPACK's
+        /// fixed default; the transport does not expose it). Past ~300 updates a single failure
+        /// would cost every error detail (App. "gRPC Metadata Maximum Size").
+        public var maxUpdatesPerWrite: Int
 
         public init(
             deviceID: UInt64 = 1, role: String = "", electionID: ElectionID,
             backoff: Backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(10)),
-            healthyAfter: Duration = .seconds(10)
+            healthyAfter: Duration = .seconds(10), maxUpdatesPerWrite: Int = 200
         ) {
             self.deviceID = deviceID
             self.role = role
             self.electionID = electionID
             self.backoff = backoff
             self.healthyAfter = healthyAfter
+            self.maxUpdatesPerWrite = max(1, maxUpdatesPerWrite)
         }
     }
 

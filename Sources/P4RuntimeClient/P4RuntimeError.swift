@@ -82,13 +82,14 @@ extension P4RuntimeError {
             self.init(.noPipeline, "\(prefix): \(error.message)", rpcCode: error.code, file: file, line: line)
         case .unimplemented:
             self.init(.unsupported, "\(prefix): \(error.message)", rpcCode: error.code, file: file, line: line)
-        case .resourceExhausted where operation == "Write" && status == nil:
-            // App. "gRPC Metadata Maximum Size": the per-update error trailer outgrew the
-            // receive limit and the gRPC layer replaced it; smaller batches keep it readable.
-            self.init(.rpcFailed, "\(prefix): \(error.message) (possibly the per-update error trailer of \(requestCount) updates was too large; send smaller batches)",
-                      rpcCode: error.code, file: file, line: line)
         default:
-            self.init(.rpcFailed, "\(prefix): \(error.message)", rpcCode: error.code, file: file, line: line)
+            // App. "gRPC Metadata Maximum Size": a per-update error trailer that outgrew the
+            // header limit is dropped by the gRPC layer (RESOURCE_EXHAUSTED), or by our HTTP/2
+            // stack together with the stream (UNAVAILABLE), so a large batch loses its details.
+            let large = operation == "Write" && status == nil
+                && (error.code == .resourceExhausted || (error.code == .unavailable && requestCount > 300))
+            let hint = large ? " (a per-update error trailer for \(requestCount) updates may have exceeded the header size limit; send smaller batches)" : ""
+            self.init(.rpcFailed, "\(prefix): \(error.message)\(hint)", rpcCode: error.code, file: file, line: line)
         }
     }
 }

@@ -91,31 +91,32 @@ final class BadInputToolTests: XCTestCase {
 
     func testInitRefusesToOverwriteAndValidatesConstraints() throws {
         let first = try PKITool.run(["init", "--out", out.path, "--algorithm", "ecdsa-p384", "--common-name", "Lab CA",
-                                     "--dns-constraint", "lab.example", "--ip-constraint", "10.0.0.0/8"])
+                                     "--dns-constraint", "lab.example", "--ip-constraint", "10.0.0.0/8", "--trust-domain", "lab.example"])
         XCTAssertEqual(first.status, 0, first.output)
         XCTAssertTrue(first.stdout.contains("SHA-256 fingerprint"))
         let text = try openssl("x509", "-in", out.appendingPathComponent("ca/ca.crt").path, "-noout", "-text").stdout
         XCTAssertTrue(text.contains("ecdsa-with-SHA384"))
         XCTAssertTrue(text.contains("DNS:lab.example"))
         XCTAssertTrue(text.contains("IP:10.0.0.0/255.0.0.0"))
-        XCTAssertFalse(text.contains("URI:"), "no URI subtree unless asked for: BoringSSL peers refuse them")
+        XCTAssertTrue(text.contains("URI:lab.example"))
         XCTAssertTrue(text.contains("Subject: O = InfraOffload, CN = Lab CA"), text)
 
         let before = try DirectorySnapshot(root)
         let again = try PKITool.run(["init", "--out", out.path])
         XCTAssertNotEqual(again.status, 0)
         XCTAssertTrue(again.stderr.contains("already exists"), again.stderr)
-        let badRange = try PKITool.run(["init", "--out", root.appendingPathComponent("x").path, "--ip-constraint", "10.0.0.0/40"])
+        let badRange = try PKITool.run(["init", "--out", root.appendingPathComponent("x").path, "--ip-constraint", "10.0.0.0/40",
+                                        "--trust-domain", "td"])
         XCTAssertNotEqual(badRange.status, 0)
         XCTAssertTrue(badRange.stderr.contains("10.0.0.0/40"), badRange.stderr)
-        let badDomain = try PKITool.run(["init", "--out", root.appendingPathComponent("y").path, "--uri-constraint", "not a host"])
-        XCTAssertNotEqual(badDomain.status, 0)
-        XCTAssertTrue(badDomain.stderr.contains("not a host"), badDomain.stderr)
+        let noDomain = try PKITool.run(["init", "--out", root.appendingPathComponent("y").path, "--dns-constraint", "svc"])
+        XCTAssertNotEqual(noDomain.status, 0)
+        XCTAssertTrue(noDomain.stderr.contains("--trust-domain"), noDomain.stderr)
         XCTAssertEqual(try DirectorySnapshot(root), before)
     }
 
     func testExistingCAConstraintsAreEnforced() throws {
-        let created = try PKITool.run(["init", "--out", out.path, "--dns-constraint", "localhost"])
+        let created = try PKITool.run(["init", "--out", out.path, "--dns-constraint", "localhost", "--trust-domain", "infra.cluster.local"])
         XCTAssertEqual(created.status, 0, created.output)
         try assertRejected(original, ["identity \"manager-server\"", "infra-manager.kube-system.svc"])
     }

@@ -37,8 +37,7 @@ final class ProfileTests: XCTestCase {
         let profile = try PKIProfile.load(contentsOf: PKITool.defaultProfile)
         XCTAssertEqual(profile.identities.map(\.kind), [.managerServer, .agent, .p4rtClient, .infrap4d, .operator])
         let constraints = try XCTUnwrap(profile.effectiveNameConstraints)
-        XCTAssertEqual(constraints.uriDomains, [], "URI subtrees break BoringSSL peers, so the profile has none")
-        XCTAssertFalse(constraints.dnsSuffixes.isEmpty)
+        XCTAssertEqual(constraints.uriDomains, [profile.trustDomain])
         XCTAssertEqual(profile.infraIdentity(for: profile.identities[4]).uri, "spiffe://\(profile.trustDomain)/operator/admin")
     }
 
@@ -84,9 +83,9 @@ final class ProfileTests: XCTestCase {
         }
     }
 
-    func testURIDomainIsNeverAddedImplicitly() throws {
+    func testURIDomainIsAddedOnlyWhenConstrained() throws {
         let constrained = try PKIProfile(yaml: minimal + "\nca:\n  nameConstraints:\n    dnsSuffixes: [localhost]\n")
-        XCTAssertEqual(constrained.effectiveNameConstraints?.uriDomains, [])
+        XCTAssertEqual(constrained.effectiveNameConstraints?.uriDomains, ["td.example"])
         let explicit = try PKIProfile(yaml: minimal + "\nca:\n  nameConstraints:\n    uriDomains: [td.example]\n    ipRanges: [127.0.0.0/8]\n")
         XCTAssertEqual(explicit.effectiveNameConstraints?.uriDomains, ["td.example"])
         XCTAssertEqual(explicit.effectiveNameConstraints?.ipRanges, ["127.0.0.0/8"])

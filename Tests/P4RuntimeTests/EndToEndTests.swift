@@ -11,66 +11,59 @@ import XCTest
 /// The client against `FakeP4RuntimeServer` over loopback HTTP/2 (plaintext: the mTLS path is
 /// InfraChannel's and is tested there).
 final class EndToEndTests: XCTestCase {
-
     func testPrimaryPipelineBatchedWriteWithPerUpdateErrorsAndRead() async throws {
-        try await withFakeServer { server, address in
-            let info = try TestP4Info.index()
-            let transport = try P4RuntimeTransport.make(address: address, tls: nil, logger: logger)
-            let configuration = P4RuntimeClient<HTTP2ClientTransport.Posix>.Configuration(electionID: ElectionID(low: 10))
-            try await P4RuntimeClient.run(transport: transport, configuration: configuration, logger: logger) { client in
-                try await waitFor(client) { $0.isPrimary }
-                let arbitration = try XCTUnwrap(server.lastArbitration)
-                XCTAssertEqual(arbitration.deviceID, 1)
-                XCTAssertFalse(arbitration.hasRole, "the default role is sent as role unset (§5.3)")
-                XCTAssertEqual(ElectionID(arbitration.electionID), ElectionID(low: 10))
-                let version = try await client.capabilities()
-                XCTAssertEqual(version, "1.5.0")
-                let before = try await client.getForwardingPipelineConfig()
-                XCTAssertNil(before)
+        try await withPrimaryClient(.init(electionID: ElectionID(low: 10)), pipeline: false) { server, client, info in
+            let arbitration = try XCTUnwrap(server.lastArbitration)
+            XCTAssertEqual(arbitration.deviceID, 1)
+            XCTAssertFalse(arbitration.hasRole, "the default role is sent as role unset (§5.3)")
+            XCTAssertEqual(ElectionID(arbitration.electionID), ElectionID(low: 10))
+            let version = try await client.capabilities()
+            XCTAssertEqual(version, "1.5.0")
+            let before = try await client.getForwardingPipelineConfig()
+            XCTAssertNil(before)
 
-                let routes = try (1...5).map { i in
-                    try info.tableEntry(
-                        "ipv4_lpm", match: [.lpm(dst, P4Value(bytes: [10, UInt8(i), 0, 0]), prefixLength: 16)],
-                        action: "set_nhop", params: ["port": P4Value(UInt(i)), "dmac": 0x0200_0000_0001])
-                }
-                await assertP4Error(.noPipeline) { try await client.write([.insert(P4_V1_Entity(routes[0]))]) }
-
-                try await client.setForwardingPipelineConfig(info, cookie: 7)
-                XCTAssertNotNil(client.p4info)
-                let config = try await client.getForwardingPipelineConfig()
-                XCTAssertEqual(config?.cookie.cookie, 7)
-                XCTAssertEqual(config?.p4Info, info.p4info)
-                await assertP4Error(.unsupported) { try await client.setForwardingPipelineConfig(info, action: .reconcileAndCommit) }
-
-                try await client.write(routes.map { .insert(P4_V1_Entity($0)) })
-                XCTAssertEqual(server.writeCount, 1, "five updates went in one request")
-
-                let missing = try info.tableEntry(
-                    "ipv4_lpm", match: [.lpm(dst, P4Value(bytes: [192, 168, 0, 0]), prefixLength: 16)], action: "drop")
-                do {
-                    try await client.write([.modify(P4_V1_Entity(routes[0])), .insert(P4_V1_Entity(routes[1])), .delete(P4_V1_Entity(missing))])
-                    XCTFail("expected per-update errors")
-                } catch let error as P4RuntimeError {
-                    XCTAssertEqual(error.code, .updatesFailed)
-                    XCTAssertEqual(error.rpcCode, .unknown)
-                    XCTAssertEqual(error.failures.map(\.index), [1, 2])
-                    XCTAssertEqual(error.failures.map(\.canonicalCode), [.alreadyExists, .notFound])
-                    XCTAssertTrue(error.failures[0].message.contains("already exists"), error.failures[0].message)
-                    XCTAssertTrue(error.description.contains("#2 notFound"), error.description)
-                }
-
-                let read = try await client.readTableEntries("ipv4_lpm")
-                XCTAssertEqual(Set(read.map { $0.action.action.params[0].value }), Set((1...5).map { Data([UInt8($0)]) }))
-                XCTAssertEqual(Set(read), Set(routes), "read-write symmetry with canonical values")
-                let batches = Counter()
-                try await client.read([try info.allEntries(ofTable: "ipv4_lpm")]) { entities in
-                    await batches.add(entities.count)
-                }
-                let sizes = await batches.values
-                XCTAssertEqual(sizes, [2, 2, 1], "the answer arrived over three stream messages")
-                let none = try await client.readTableEntries("acl")
-                XCTAssertTrue(none.isEmpty)
+            let routes = try (1...5).map { i in
+                try info.tableEntry(
+                    "ipv4_lpm", match: [.lpm(dst, P4Value(bytes: [10, UInt8(i), 0, 0]), prefixLength: 16)],
+                    action: "set_nhop", params: ["port": P4Value(UInt(i)), "dmac": 0x0200_0000_0001])
             }
+            await assertP4Error(.noPipeline) { try await client.write([.insert(P4_V1_Entity(routes[0]))]) }
+
+            try await client.setForwardingPipelineConfig(info, cookie: 7)
+            XCTAssertNotNil(client.p4info)
+            let config = try await client.getForwardingPipelineConfig()
+            XCTAssertEqual(config?.cookie.cookie, 7)
+            XCTAssertEqual(config?.p4Info, info.p4info)
+            await assertP4Error(.unsupported) { try await client.setForwardingPipelineConfig(info, action: .reconcileAndCommit) }
+
+            try await client.write(routes.map { .insert(P4_V1_Entity($0)) })
+            XCTAssertEqual(server.writeCount, 1, "five updates went in one request")
+
+            let missing = try info.tableEntry(
+                "ipv4_lpm", match: [.lpm(dst, P4Value(bytes: [192, 168, 0, 0]), prefixLength: 16)], action: "drop")
+            do {
+                try await client.write([.modify(P4_V1_Entity(routes[0])), .insert(P4_V1_Entity(routes[1])), .delete(P4_V1_Entity(missing))])
+                XCTFail("expected per-update errors")
+            } catch let error as P4RuntimeError {
+                XCTAssertEqual(error.code, .updatesFailed)
+                XCTAssertEqual(error.rpcCode, .unknown)
+                XCTAssertEqual(error.failures.map(\.index), [1, 2])
+                XCTAssertEqual(error.failures.map(\.canonicalCode), [.alreadyExists, .notFound])
+                XCTAssertTrue(error.failures[0].message.contains("already exists"), error.failures[0].message)
+                XCTAssertTrue(error.description.contains("#2 notFound"), error.description)
+            }
+
+            let read = try await client.readTableEntries("ipv4_lpm")
+            XCTAssertEqual(Set(read.map { $0.action.action.params[0].value }), Set((1...5).map { Data([UInt8($0)]) }))
+            XCTAssertEqual(Set(read), Set(routes), "read-write symmetry with canonical values")
+            let batches = Counter()
+            try await client.read([try info.allEntries(ofTable: "ipv4_lpm")]) { entities in
+                await batches.add(entities.count)
+            }
+            let sizes = await batches.values
+            XCTAssertEqual(sizes, [2, 2, 1], "the answer arrived over three stream messages")
+            let none = try await client.readTableEntries("acl")
+            XCTAssertTrue(none.isEmpty)
         }
     }
 
@@ -146,6 +139,25 @@ func withFakeServer(
     }
 }
 
+typealias TestClient = P4RuntimeClient<HTTP2ClientTransport.Posix>
+
+/// A fake server and a client that is already primary and, when `pipeline`, has pushed
+/// `TestP4Info` with VERIFY_AND_COMMIT.
+func withPrimaryClient(
+    _ configuration: TestClient.Configuration = .init(electionID: ElectionID(low: 1)), pipeline: Bool = true,
+    _ body: @Sendable (FakeP4RuntimeServer, TestClient, P4InfoIndex) async throws -> Void
+) async throws {
+    try await withFakeServer { server, address in
+        let info = try TestP4Info.index()
+        let transport = try P4RuntimeTransport.make(address: address, tls: nil, logger: logger)
+        try await P4RuntimeClient.run(transport: transport, configuration: configuration, logger: logger) { client in
+            try await waitFor(client) { $0.isPrimary }
+            if pipeline { try await client.setForwardingPipelineConfig(info) }
+            try await body(server, client, info)
+        }
+    }
+}
+
 actor Counter {
     private(set) var values: [Int] = []
     func add(_ value: Int) { values.append(value) }
@@ -186,5 +198,49 @@ func assertP4Error(
         XCTAssertEqual(error.code, code, "\(error)", file: file, line: line)
     } catch {
         XCTFail("expected P4RuntimeError \(code), got \(error)", file: file, line: line)
+    }
+}
+
+final class LargeBatchTests: XCTestCase {
+    /// 1,000 updates with two failures: split into requests small enough that the per-update
+    /// error trailer fits the 16 KiB header limit, and the failures keep their global indices.
+    func testLongWritesAreSplitAndFailuresKeepTheirIndex() async throws {
+        try await withPrimaryClient { server, client, info in
+            let entries = try (0..<1000).map { i in
+                try info.tableEntry(
+                    "ipv4_lpm", match: [.lpm(dst, P4Value(bytes: [10, UInt8(i >> 8), UInt8(i & 0xff), 0]), prefixLength: 24)],
+                    action: "drop")
+            }
+            var updates = entries.map { P4_V1_Update.insert(P4_V1_Entity($0)) }
+            updates[250] = .insert(P4_V1_Entity(entries[0]))  // duplicate key
+            updates[999] = .delete(P4_V1_Entity(entries[999]))  // never inserted
+            do {
+                try await client.write(updates)
+                XCTFail("expected two failures")
+            } catch let error as P4RuntimeError {
+                XCTAssertEqual(error.code, .updatesFailed, "\(error)")
+                XCTAssertEqual(error.failures.map(\.index), [250, 999])
+                XCTAssertEqual(error.failures.map(\.canonicalCode), [.alreadyExists, .notFound])
+            }
+            XCTAssertEqual(server.writeCount, 5, "1,000 updates in 5 requests of 200")
+            let read = try await client.readTableEntries("ipv4_lpm")
+            XCTAssertEqual(read.count, 998)
+        }
+    }
+
+    /// Without splitting, the same failure in one 1,000-update request loses its details: this is
+    /// what `maxUpdatesPerWrite` prevents (App. "gRPC Metadata Maximum Size").
+    func testOneHugeRequestLosesTheDetails() async throws {
+        try await withPrimaryClient(.init(electionID: ElectionID(low: 1), maxUpdatesPerWrite: 1000)) { _, client, info in
+            let entry = try info.tableEntry("ipv4_lpm", match: [.lpm(dst, 0, prefixLength: 0)], action: "drop")
+            let updates = Array(repeating: P4_V1_Update.insert(P4_V1_Entity(entry)), count: 1000)
+            do {
+                try await client.write(updates)
+                XCTFail("expected a failure")
+            } catch let error as P4RuntimeError {
+                XCTAssertNotEqual(error.code, .updatesFailed, "the trailer should not have fit: \(error)")
+                XCTAssertTrue(error.message.contains("send smaller batches"), error.message)
+            }
+        }
     }
 }

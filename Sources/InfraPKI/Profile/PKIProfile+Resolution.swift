@@ -1,12 +1,12 @@
 import Foundation
 
 extension PKIProfile {
-    /// The CA's constraints as they will be written: exactly the profile's. No URI subtree is
-    /// added on our own: RFC 5280 leaves a name form without subtrees unconstrained, so SPIFFE
-    /// URI SANs stay valid, while BoringSSL (grpcio, gRPC C++ in infrap4d) refuses any chain
-    /// whose CA carries a URI subtree ("unsupported name constraint type").
+    /// The CA's constraints as they will be written. Whenever any constraint is set, the trust
+    /// domain is added as a permitted URI host: strict verifiers otherwise reject the SPIFFE
+    /// URI SANs of every leaf.
     public var effectiveNameConstraints: NameConstraintsSpec? {
-        guard let constraints = ca.nameConstraints, !constraints.isEmpty else { return nil }
+        guard var constraints = ca.nameConstraints, !constraints.isEmpty else { return nil }
+        if constraints.uriDomains.isEmpty { constraints.uriDomains = [trustDomain] }
         return constraints
     }
 

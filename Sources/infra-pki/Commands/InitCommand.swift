@@ -29,11 +29,11 @@ struct InitCommand: ParsableCommand {
     @Option(name: .customLong("ip-constraint"), help: "Permitted IP range in CIDR form (repeatable).")
     var ipConstraints: [String] = []
 
-    @Option(
-        name: .customLong("uri-constraint"),
-        help: "Permitted URI host (repeatable). Off by default: BoringSSL-based peers (grpcio, infrap4d) refuse CAs with URI constraints."
-    )
+    @Option(name: .customLong("uri-constraint"), help: "Permitted URI host (repeatable); defaults to --trust-domain.")
     var uriConstraints: [String] = []
+
+    @Option(help: "SPIFFE trust domain; becomes the permitted URI host when constraints are set.")
+    var trustDomain: String?
 
     @OptionGroup var clock: ClockOptions
 
@@ -43,8 +43,14 @@ struct InitCommand: ParsableCommand {
             guard lifetimeDays > 0 else {
                 throw PKIError(.invalidArgument, "--lifetime-days: \(lifetimeDays) must be positive")
             }
-            // URI subtrees only when asked for: BoringSSL-based peers refuse a CA that has them.
-            let constraints = NameConstraintsSpec(dnsSuffixes: dnsConstraints, ipRanges: ipConstraints, uriDomains: uriConstraints)
+            var constraints = NameConstraintsSpec(dnsSuffixes: dnsConstraints, ipRanges: ipConstraints, uriDomains: uriConstraints)
+            if !constraints.isEmpty && constraints.uriDomains.isEmpty {
+                // Without a URI subtree, strict verifiers reject every SPIFFE URI SAN.
+                guard let trustDomain else {
+                    throw PKIError(.invalidArgument, "name constraints need --trust-domain (or --uri-constraint) so SPIFFE URI SANs stay permitted")
+                }
+                constraints.uriDomains = [trustDomain]
+            }
             try FileBatch.requireAbsent([layout.caCertificate, layout.caKey], hint: "refusing to replace an existing CA")
             let ca = try CertificateAuthority.create(
                 commonName: commonName, organization: organization, algorithm: algorithm,
