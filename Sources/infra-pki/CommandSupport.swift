@@ -29,6 +29,19 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data("infra-pki: error: \(message)\n".utf8))
 }
 
+func printWarning(_ message: String) {
+    FileHandle.standardError.write(Data("infra-pki: warning: \(message)\n".utf8))
+}
+
+/// IP subtrees are valid X.509, but BoringSSL-based peers refuse the whole chain over them.
+func warnAboutIPConstraints(_ constraints: NameConstraintsSpec?, field: String) {
+    guard let ranges = constraints?.ipRanges, !ranges.isEmpty else { return }
+    printWarning(
+        "\(field) \(ranges): BoringSSL-based peers (grpcio, gRPC C++ as in infrap4d) reject every certificate "
+            + "under a CA with IP name constraints (\"unsupported name constraint type\")"
+    )
+}
+
 /// `--now` lets tests (and what-if checks) evaluate renewal at another moment.
 struct ClockOptions: ParsableArguments {
     @Option(name: .long, help: "Evaluate as if it were this ISO 8601 time (e.g. 2030-01-01T00:00:00Z).")

@@ -51,8 +51,8 @@ final class BadInputToolTests: XCTestCase {
         try assertRejected(original.replacingOccurrences(of: "algorithm: ecdsa-p256          #", with: "algorithm: ed25519 #"),
                            ["ca.algorithm", "ed25519"])
         // Outside the CA's name constraints: refused before issuing, not left to verifiers.
-        try assertRejected(original.replacingOccurrences(of: "10.10.0.2]", with: "192.168.7.7]"),
-                           ["identities[0]", "192.168.7.7"])
+        try assertRejected(original.replacingOccurrences(of: "infra-manager.kube-system.svc", with: "evil.example.com"),
+                           ["identities[0]", "evil.example.com"])
         try assertRejected("trustDomain: [x]\n", ["trustDomain"])
     }
 
@@ -94,6 +94,7 @@ final class BadInputToolTests: XCTestCase {
                                      "--dns-constraint", "lab.example", "--ip-constraint", "10.0.0.0/8", "--trust-domain", "lab.example"])
         XCTAssertEqual(first.status, 0, first.output)
         XCTAssertTrue(first.stdout.contains("SHA-256 fingerprint"))
+        XCTAssertTrue(first.stderr.contains("warning: --ip-constraint"), "IP constraints must be warned about: \(first.stderr)")
         let text = try openssl("x509", "-in", out.appendingPathComponent("ca/ca.crt").path, "-noout", "-text").stdout
         XCTAssertTrue(text.contains("ecdsa-with-SHA384"))
         XCTAssertTrue(text.contains("DNS:lab.example"))

@@ -41,13 +41,10 @@ def workdir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def pki(bins, workdir) -> Path:
-    """The deployment profile's identities, from a CA with its DNS name constraints but no
-    IP ranges (see interop_support.profile_for_grpcio), plus openssl-made negative cases:
+    """The shipped deployment profile's identities, plus openssl-made negative cases:
     foreign-ca/ (agent-looking cert from another CA) and expired/ (agent cert from the
     real CA, expired in 2024)."""
-    profile = workdir / "profile.yaml"
-    profile.write_text(support.profile_for_grpcio(support.DEFAULT_PROFILE.read_text()))
-    out = support.apply_pki(bins / "infra-pki", profile, workdir / "pki")
+    out = support.apply_pki(bins / "infra-pki", support.DEFAULT_PROFILE, workdir / "pki")
     support.make_foreign_ca_client(out / "foreign-ca", trusted_ca=out / "ca" / "ca.crt")
     support.make_expired_client(out / "expired", ca_dir=out / "ca")
     return out

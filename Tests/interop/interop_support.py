@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import signal
 import socket
@@ -69,19 +68,6 @@ def import_stubs(dest: Path):
 
 # --------------------------------------------------------------------------------------
 # PKI
-
-
-def profile_for_grpcio(text: str) -> str:
-    """The deployment profile without `ca.nameConstraints.ipRanges` (DNS subtrees stay).
-
-    grpcio 1.85 (BoringSSL) refuses every chain whose CA has an iPAddress permitted subtree,
-    even when the leaf has no IP SAN: CERTIFICATE_VERIFY_FAILED "unsupported name
-    constraint type". DNS and URI subtrees verify (see test_grpcio_name_constraint_forms).
-    The peer tests therefore run on a CA with the profile's DNS constraints only; the
-    shipped profile itself is exercised by test_default_profile_*.
-    """
-    out = [line for line in text.splitlines() if not re.match(r"^    ipRanges:", line)]
-    return "\n".join(out) + "\n"
 
 
 def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:

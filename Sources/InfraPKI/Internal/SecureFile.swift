@@ -79,8 +79,12 @@ enum SecureFile {
         #endif
     }
 
+    /// The file's text, or nil when it is absent or unreadable. It deliberately avoids the
+    /// throwing `String(contentsOf:)` under `try?`: with Swift 6.3.1 at -O on Linux that
+    /// combination left a stale error behind and crashed release builds of infra-pki.
     static func read(_ url: URL) -> String? {
-        try? String(contentsOf: url, encoding: .utf8)
+        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        return String(data: data, encoding: .utf8)
     }
 
     /// Planning check: a path we will create a directory at must not be a file.

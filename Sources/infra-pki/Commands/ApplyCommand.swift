@@ -31,6 +31,7 @@ struct ApplyCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let profile = try PKIProfile.load(contentsOf: URL(fileURLWithPath: self.profile))
+            warnAboutIPConstraints(profile.ca.nameConstraints, field: "ca.nameConstraints.ipRanges")
             let planner = ApplyPlanner(
                 profile: profile, layout: PKILayout(root: directoryURL(out)), now: try clock.resolve(), force: force
             )

@@ -44,6 +44,7 @@ struct InitCommand: ParsableCommand {
                 throw PKIError(.invalidArgument, "--lifetime-days: \(lifetimeDays) must be positive")
             }
             var constraints = NameConstraintsSpec(dnsSuffixes: dnsConstraints, ipRanges: ipConstraints, uriDomains: uriConstraints)
+            warnAboutIPConstraints(constraints, field: "--ip-constraint")
             if !constraints.isEmpty && constraints.uriDomains.isEmpty {
                 // Without a URI subtree, strict verifiers reject every SPIFFE URI SAN.
                 guard let trustDomain else {
