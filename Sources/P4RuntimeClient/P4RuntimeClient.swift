@@ -27,16 +27,18 @@ public final class P4RuntimeClient<Transport: ClientTransport>: Sendable {
         /// The most updates one Write request carries; `write` splits longer lists.
         ///
         /// Why a limit: a failed batch returns one `Any(p4.v1.Error)` per update in the
-        /// `grpc-status-details-bin` trailer, about 47 bytes each after base64 even for the
-        /// updates that worked, and our HTTP/2 stack accepts at most 16 KiB of headers (NIOHPACK's
-        /// fixed default; the transport does not expose it). Past ~300 updates a single failure
-        /// would cost every error detail (App. "gRPC Metadata Maximum Size").
+        /// `grpc-status-details-bin` trailer (base64: ~47 bytes for an update that worked, ~100
+        /// for one that failed with a typical message), and our HTTP/2 stack accepts at most
+        /// 16 KiB of headers (NIOHPACK's fixed default; the transport does not expose it). A
+        /// trailer that does not fit is dropped with the stream, and every detail is lost. The
+        /// default follows the spec's rule of thumb, 8192 + 100 × updates (App. "gRPC Metadata
+        /// Maximum Size"): 8192 + 6400 < 16384 even if all 64 fail.
         public var maxUpdatesPerWrite: Int
 
         public init(
             deviceID: UInt64 = 1, role: String = "", electionID: ElectionID,
             backoff: Backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(10)),
-            healthyAfter: Duration = .seconds(10), maxUpdatesPerWrite: Int = 200
+            healthyAfter: Duration = .seconds(10), maxUpdatesPerWrite: Int = 64
         ) {
             self.deviceID = deviceID
             self.role = role

@@ -222,9 +222,19 @@ final class LargeBatchTests: XCTestCase {
                 XCTAssertEqual(error.failures.map(\.index), [250, 999])
                 XCTAssertEqual(error.failures.map(\.canonicalCode), [.alreadyExists, .notFound])
             }
-            XCTAssertEqual(server.writeCount, 5, "1,000 updates in 5 requests of 200")
+            XCTAssertEqual(server.writeCount, 16, "1,000 updates in 16 requests of at most 64")
             let read = try await client.readTableEntries("ipv4_lpm")
             XCTAssertEqual(read.count, 998)
+
+            // A whole request of failures still fits the header limit.
+            let duplicates = Array(repeating: P4_V1_Update.insert(P4_V1_Entity(entries[0])), count: 64)
+            do {
+                try await client.write(duplicates)
+                XCTFail("expected 64 failures")
+            } catch let error as P4RuntimeError {
+                XCTAssertEqual(error.code, .updatesFailed, "\(error)")
+                XCTAssertEqual(error.failures.map(\.index), Array(0..<64))
+            }
         }
     }
 
