@@ -64,6 +64,20 @@ final class EndToEndTests: XCTestCase {
             XCTAssertEqual(sizes, [2, 2, 1], "the answer arrived over three stream messages")
             let none = try await client.readTableEntries("acl")
             XCTAssertTrue(none.isEmpty)
+
+            // A Read that fails for one entity still streams what it could read first (§13.3).
+            let delivered = Counter()
+            do {
+                try await client.read([try info.allEntries(ofTable: "ipv4_lpm"), try info.counterEntries("port_bytes")]) { entities in
+                    await delivered.add(entities.count)
+                }
+                XCTFail("expected a per-entity failure")
+            } catch let error as P4RuntimeError {
+                XCTAssertEqual(error.code, .readFailed, "\(error)")
+                XCTAssertEqual(error.failures, [P4UpdateFailure(index: 1, canonicalCode: .unimplemented, message: "only table entries")])
+            }
+            let deliveredSizes = await delivered.values
+            XCTAssertEqual(deliveredSizes.reduce(0, +), 5)
         }
     }
 

@@ -206,15 +206,22 @@ final class FakeP4RuntimeServer: P4_V1_P4Runtime.SimpleServiceProtocol, Sendable
             return Array(state.entries.values)
         }
         var found: [P4_V1_Entity] = []
-        for entity in request.entities {
+        var failures: [P4UpdateFailure] = []
+        for (index, entity) in request.entities.enumerated() {
             guard case .tableEntry(let filter)? = entity.entity else {
-                throw RPCError(code: .unimplemented, message: "only table entries")
+                failures.append(P4UpdateFailure(index: index, canonicalCode: .unimplemented, message: "only table entries"))
+                continue
             }
             found += entries.filter { filter.tableID == 0 || $0.tableID == filter.tableID }.map { P4_V1_Entity($0) }
         }
         // Two entities per message, so clients must handle an answer split over a stream.
         for start in stride(from: 0, to: found.count, by: 2) {
             try await response.write(.with { $0.entities = Array(found[start..<min(start + 2, found.count)]) })
+        }
+        // §13.3: what could be read is streamed first, then one p4.v1.Error per entity.
+        if !failures.isEmpty {
+            let status = P4StatusDetails.status(failures: failures, count: request.entities.count, message: "read failed")
+            throw P4StatusDetails.rpcError(for: status)
         }
     }
 }
