@@ -13,7 +13,7 @@ extension P4RuntimeClient {
         let id = UUID()
         shared.withLock {
             continuation.yield($0.arbitration)
-            $0.observers[id] = continuation
+            if $0.stopped { continuation.finish() } else { $0.observers[id] = continuation }
         }
         continuation.onTermination = { [weak self] _ in
             _ = self?.shared.withLock { $0.observers.removeValue(forKey: id) }
@@ -21,12 +21,13 @@ extension P4RuntimeClient {
         return stream
     }
 
-    /// Waits until the server makes this client primary; throws `CancellationError` if the task
-    /// is cancelled first (callers bound it with their own timeout).
+    /// Waits until the server makes this client primary (callers bound it with their own
+    /// timeout). Throws `CancellationError` if the task is cancelled first, and
+    /// `.arbitrationRefused` with the last state if `maintainArbitration` stops first.
     public func waitUntilPrimary() async throws {
         for await state in arbitrationUpdates() where state.isPrimary { return }
         try Task.checkCancellation()
-        throw CancellationError()
+        throw P4RuntimeError(.arbitrationRefused, "arbitration stopped before this client became primary; last state: \(arbitration)")
     }
 
     /// Keeps a StreamChannel arbitrated until the task is cancelled: sends the
@@ -34,6 +35,7 @@ extension P4RuntimeClient {
     /// retries with capped, jittered backoff (reset once a stream stayed up `healthyAfter`).
     public func maintainArbitration() async {
         var backoff = configuration.backoff
+        shared.withLock { $0.stopped = false }
         while !Task.isCancelled {
             let started = ContinuousClock.now
             let reason: String
@@ -57,6 +59,7 @@ extension P4RuntimeClient {
         publish(.disconnected(reason: "stopped"))
         // Nothing will change any more: end the observers' streams so no waiter hangs.
         let observers = shared.withLock { shared in
+            shared.stopped = true
             defer { shared.observers = [:] }
             return Array(shared.observers.values)
         }

@@ -52,6 +52,8 @@ public final class P4RuntimeClient<Transport: ClientTransport>: Sendable {
     struct Shared {
         var arbitration = ArbitrationState.disconnected(reason: "not started")
         var observers: [UUID: AsyncStream<ArbitrationState>.Continuation] = [:]
+        /// Set when `maintainArbitration` returns: no state change can follow.
+        var stopped = false
         var p4info: P4InfoIndex?
     }
 

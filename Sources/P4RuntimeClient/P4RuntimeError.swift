@@ -25,7 +25,7 @@ public struct P4RuntimeError: Error, CustomStringConvertible, Sendable {
         public static let noPipeline = Code(.noPipeline)
         /// The server does not implement the request (e.g. RECONCILE_AND_COMMIT, atomicity).
         public static let unsupported = Code(.unsupported)
-        /// The server ended the stream in answer to our MasterArbitrationUpdate.
+        /// Arbitration ended without making this client primary (see `waitUntilPrimary`).
         public static let arbitrationRefused = Code(.arbitrationRefused)
 
         public var description: String { String(describing: wrapped) }

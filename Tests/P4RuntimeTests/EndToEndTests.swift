@@ -268,3 +268,30 @@ final class LargeBatchTests: XCTestCase {
         }
     }
 }
+
+final class ArbitrationTests: XCTestCase {
+    /// An unknown device id ends the stream (NOT_FOUND); the client keeps retrying and reports
+    /// why, and a waiter learns it when arbitration is stopped.
+    func testUnknownDeviceIsReportedAndWaitersAreReleased() async throws {
+        try await withFakeServer { _, address in
+            let transport = try P4RuntimeTransport.make(address: address, tls: nil, logger: logger)
+            let configuration = TestClient.Configuration(deviceID: 7, electionID: ElectionID(low: 1))
+            try await withGRPCClient(transport: transport) { grpc in
+                let client = TestClient(client: grpc, configuration: configuration, logger: logger)
+                let arbitration = Task { await client.maintainArbitration() }
+                try await waitFor(client) { state in
+                    if case .disconnected(let reason) = state { reason.contains("unknown device 7") } else { false }
+                }
+                let waiter = Task { try await client.waitUntilPrimary() }
+                arbitration.cancel()
+                await arbitration.value
+                do {
+                    try await waiter.value
+                    XCTFail("never primary")
+                } catch let error as P4RuntimeError {
+                    XCTAssertEqual(error.code, .arbitrationRefused)
+                }
+            }
+        }
+    }
+}
