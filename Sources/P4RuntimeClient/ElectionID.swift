@@ -57,7 +57,7 @@ public struct ElectionID: Hashable, Comparable, Sendable, CustomStringConvertibl
         do {
             try Data("\(id.high) \(id.low)\n".utf8).write(to: URL(fileURLWithPath: stateFile), options: .atomic)
         } catch {
-            throw P4RuntimeError(.rpcFailed, "cannot persist the election id to \(stateFile): \(error)")
+            throw P4RuntimeError(.electionIDNotPersisted, "cannot persist the election id to \(stateFile): \(error)")
         }
         return id
     }

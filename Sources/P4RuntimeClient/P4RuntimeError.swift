@@ -8,7 +8,7 @@ import P4RuntimeAPI
 public struct P4RuntimeError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Wrapped: Hashable, Sendable {
-            case rpcFailed, updatesFailed, readFailed, notPrimary, noPipeline, unsupported, arbitrationRefused
+            case rpcFailed, updatesFailed, readFailed, notPrimary, noPipeline, unsupported, arbitrationRefused, electionIDNotPersisted
         }
         private let wrapped: Wrapped
         private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
@@ -27,6 +27,8 @@ public struct P4RuntimeError: Error, CustomStringConvertible, Sendable {
         public static let unsupported = Code(.unsupported)
         /// Arbitration ended without making this client primary (see `waitUntilPrimary`).
         public static let arbitrationRefused = Code(.arbitrationRefused)
+        /// `ElectionID.forStartup` could not record the id it chose, so a restart could reuse it.
+        public static let electionIDNotPersisted = Code(.electionIDNotPersisted)
 
         public var description: String { String(describing: wrapped) }
     }

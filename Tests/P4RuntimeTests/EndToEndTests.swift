@@ -130,6 +130,9 @@ final class EndToEndTests: XCTestCase {
         XCTAssertGreaterThan(later, restartedEarlier)
         XCTAssertEqual(ElectionID(high: 0, low: .max).successor, ElectionID(high: 1, low: 0))
         XCTAssertLessThan(ElectionID(high: 0, low: .max), ElectionID(high: 1, low: 0))
+        XCTAssertThrowsError(try ElectionID.forStartup(stateFile: "/nonexistent-dir/election-id")) {
+            XCTAssertEqual(($0 as? P4RuntimeError)?.code, .electionIDNotPersisted)
+        }
     }
 }
 
