@@ -87,6 +87,9 @@ let package = Package(
         .target(name: "P4RuntimeClient", dependencies: [
             "P4RuntimeAPI", "P4Info", "InfraChannel", grpcCore, grpcPosix, swiftProtobuf, logging,
         ], exclude: ["README.md"]),
+        .target(name: "P4RuntimeServer", dependencies: [
+            "P4RuntimeAPI", "P4Info", grpcCore, swiftProtobuf, logging,
+        ], exclude: ["README.md"]),
 
         // MARK: Host side
         .target(name: "InfraAgentCore", dependencies: [
@@ -115,6 +118,9 @@ let package = Package(
         ]),
         .testTarget(name: "P4RuntimeTests", dependencies: [
             "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", "InfraPKI", "InfraNet", grpcCore, grpcPosix, swiftProtobuf, logging,
+        ]),
+        .testTarget(name: "P4RuntimeServerTests", dependencies: [
+            "P4RuntimeServer", "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", grpcCore, grpcPosix, swiftProtobuf, logging,
         ]),
         .testTarget(name: "SplitChannelTests", dependencies: [
             "InfraManagerCore", "InfraAgentCore", "InfraAPI", "InfraChannel", "InfraDaemon", "InfraPKI", "InfraNet",

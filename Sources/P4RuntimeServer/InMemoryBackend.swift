@@ -1,0 +1,84 @@
+import Foundation
+import P4Info
+import P4RuntimeAPI
+
+/// Forwarding state kept in dictionaries: the emulator's target. Nothing is persisted, so a
+/// restart loses it, as a real switch loses its tables on reboot.
+///
+/// Insertion order is kept per table so reads come back in the order entries were written,
+/// which makes test expectations and operator output stable.
+public struct InMemoryBackend: P4TargetBackend {
+    private var entries: [UInt32: [P4TableEntryKey: P4_V1_TableEntry]] = [:]
+    private var order: [UInt32: [P4TableEntryKey]] = [:]
+    private var defaults: [UInt32: P4_V1_TableEntry] = [:]
+    private var profileMembers: [UInt32: [UInt32: P4_V1_ActionProfileMember]] = [:]
+    private var profileGroups: [UInt32: [UInt32: P4_V1_ActionProfileGroup]] = [:]
+
+    public init() {}
+
+    /// Memory holds anything a P4Info describes.
+    public func verify(_ pipeline: P4InfoIndex, deviceConfig: Data) throws {}
+
+    public mutating func realize(_ pipeline: P4InfoIndex, deviceConfig: Data) throws {
+        self = InMemoryBackend()
+    }
+
+    public func tableEntry(_ key: P4TableEntryKey) -> P4_V1_TableEntry? { entries[key.tableID]?[key] }
+
+    public func tableEntries(tableID: UInt32) -> [P4_V1_TableEntry] {
+        guard let table = entries[tableID] else { return [] }
+        return (order[tableID] ?? []).compactMap { table[$0] }
+    }
+
+    public func tableEntryCount(tableID: UInt32) -> Int { entries[tableID]?.count ?? 0 }
+
+    public mutating func putTableEntry(_ entry: P4_V1_TableEntry, key: P4TableEntryKey) throws {
+        if entries[key.tableID, default: [:]].updateValue(entry, forKey: key) == nil {
+            order[key.tableID, default: []].append(key)
+        }
+    }
+
+    public mutating func removeTableEntry(_ key: P4TableEntryKey) throws {
+        if entries[key.tableID]?.removeValue(forKey: key) != nil {
+            order[key.tableID]?.removeAll { $0 == key }
+        }
+    }
+
+    public func defaultEntry(tableID: UInt32) -> P4_V1_TableEntry? { defaults[tableID] }
+
+    public mutating func setDefaultEntry(_ entry: P4_V1_TableEntry?, tableID: UInt32) throws {
+        defaults[tableID] = entry
+    }
+
+    public func member(profileID: UInt32, memberID: UInt32) -> P4_V1_ActionProfileMember? {
+        profileMembers[profileID]?[memberID]
+    }
+
+    public func members(profileID: UInt32) -> [P4_V1_ActionProfileMember] {
+        (profileMembers[profileID] ?? [:]).values.sorted { $0.memberID < $1.memberID }
+    }
+
+    public mutating func putMember(_ member: P4_V1_ActionProfileMember) throws {
+        profileMembers[member.actionProfileID, default: [:]][member.memberID] = member
+    }
+
+    public mutating func removeMember(profileID: UInt32, memberID: UInt32) throws {
+        profileMembers[profileID]?[memberID] = nil
+    }
+
+    public func group(profileID: UInt32, groupID: UInt32) -> P4_V1_ActionProfileGroup? {
+        profileGroups[profileID]?[groupID]
+    }
+
+    public func groups(profileID: UInt32) -> [P4_V1_ActionProfileGroup] {
+        (profileGroups[profileID] ?? [:]).values.sorted { $0.groupID < $1.groupID }
+    }
+
+    public mutating func putGroup(_ group: P4_V1_ActionProfileGroup) throws {
+        profileGroups[group.actionProfileID, default: [:]][group.groupID] = group
+    }
+
+    public mutating func removeGroup(profileID: UInt32, groupID: UInt32) throws {
+        profileGroups[profileID]?[groupID] = nil
+    }
+}

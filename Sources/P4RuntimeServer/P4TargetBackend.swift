@@ -1,0 +1,39 @@
+import Foundation
+import P4Info
+import P4RuntimeAPI
+
+/// Where forwarding state lives: the part of a P4Runtime target that differs between the
+/// in-memory emulator and a real dataplane (DPDK later).
+///
+/// The core has already checked every rule P4Runtime states (ids, match kinds, bytestrings,
+/// priorities, references, capacity) before it calls a backend, and it serializes all calls
+/// under one lock, so a backend only stores and realizes. Entries arrive canonical (shortest
+/// bytestrings, matches sorted by field id) and are returned as stored. A backend that cannot
+/// realize something throws; a `P4ServerError` keeps its code, anything else becomes INTERNAL.
+public protocol P4TargetBackend: Sendable {
+    /// Checks that `pipeline` could be realized, changing nothing (VERIFY).
+    func verify(_ pipeline: P4InfoIndex, deviceConfig: Data) throws
+    /// Realizes `pipeline` and drops all forwarding state (VERIFY_AND_COMMIT).
+    mutating func realize(_ pipeline: P4InfoIndex, deviceConfig: Data) throws
+
+    func tableEntry(_ key: P4TableEntryKey) -> P4_V1_TableEntry?
+    func tableEntries(tableID: UInt32) -> [P4_V1_TableEntry]
+    func tableEntryCount(tableID: UInt32) -> Int
+    /// Inserts or replaces the entry with this key.
+    mutating func putTableEntry(_ entry: P4_V1_TableEntry, key: P4TableEntryKey) throws
+    mutating func removeTableEntry(_ key: P4TableEntryKey) throws
+
+    /// The default entry, nil when the program gives the table no default action.
+    func defaultEntry(tableID: UInt32) -> P4_V1_TableEntry?
+    mutating func setDefaultEntry(_ entry: P4_V1_TableEntry?, tableID: UInt32) throws
+
+    func member(profileID: UInt32, memberID: UInt32) -> P4_V1_ActionProfileMember?
+    func members(profileID: UInt32) -> [P4_V1_ActionProfileMember]
+    mutating func putMember(_ member: P4_V1_ActionProfileMember) throws
+    mutating func removeMember(profileID: UInt32, memberID: UInt32) throws
+
+    func group(profileID: UInt32, groupID: UInt32) -> P4_V1_ActionProfileGroup?
+    func groups(profileID: UInt32) -> [P4_V1_ActionProfileGroup]
+    mutating func putGroup(_ group: P4_V1_ActionProfileGroup) throws
+    mutating func removeGroup(profileID: UInt32, groupID: UInt32) throws
+}
