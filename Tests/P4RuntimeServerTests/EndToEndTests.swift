@@ -1,0 +1,84 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import InfraChannel
+import Logging
+import P4Info
+import P4RuntimeAPI
+import P4RuntimeClient
+import P4RuntimeServer
+import XCTest
+
+/// The team's P4RuntimeClient against the core served over loopback HTTP/2 (plaintext; mTLS
+/// is InfraChannel's and is tested there): arbitrate, push the pipeline, batched Write with a
+/// per-update error carried in the trailer, and a Read back with canonical bytestrings.
+final class EndToEndTests: XCTestCase {
+    func testClientArbitratesSetsPipelineWritesAndReadsBack() async throws {
+        let logger = Logger(label: "p4runtime-server-tests")
+        let core = P4RuntimeCore(deviceID: 1, logger: logger)
+        let serverTransport = try ChannelServerTransport.make(address: try ChannelAddress(parsing: "127.0.0.1:0"), security: .insecure, logger: logger)
+        let server = GRPCServer(transport: serverTransport, services: [core])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            defer {
+                server.beginGracefulShutdown()
+                group.cancelAll()
+            }
+            let listening = try await serverTransport.listeningAddress
+            let port = try XCTUnwrap(listening.ipv4).port
+            let info = try TestPipeline.index()
+            let transport = try P4RuntimeTransport.make(address: try ChannelAddress(parsing: "127.0.0.1:\(port)"), tls: nil, logger: logger)
+            try await P4RuntimeClient.run(transport: transport, configuration: .init(electionID: ElectionID(low: 10)), logger: logger) { client in
+                try await Self.waitUntilPrimary(client)
+                let version = try await client.capabilities()
+                XCTAssertEqual(version, "1.5.0")
+                try await client.setForwardingPipelineConfig(info, cookie: 7)
+                let config = try await client.getForwardingPipelineConfig()
+                XCTAssertEqual(config?.cookie.cookie, 7)
+
+                let routes = try (1...4).map { i in
+                    try info.tableEntry("route", match: [.lpm("dst", P4Value(bytes: [10, UInt8(i), 0, 0]), prefixLength: 16)],
+                                        action: "set_port", params: ["port": P4Value(UInt(i))])
+                }
+                try await client.write(routes.map { .insert(P4_V1_Entity($0)) })
+
+                // Padded (full-width) spelling of an existing key: ALREADY_EXISTS for that update only.
+                let padded = try info.tableEntry("route", match: [.lpm("dst", P4Value(bytes: [10, 1, 0, 0]), prefixLength: 16)],
+                                                 action: "drop", style: .fullWidth)
+                let fresh = try info.tableEntry("route", match: [.lpm("dst", P4Value(bytes: [10, 9, 0, 0]), prefixLength: 16)], action: "drop")
+                do {
+                    try await client.write([.insert(P4_V1_Entity(fresh)), .insert(P4_V1_Entity(padded))])
+                    XCTFail("expected a per-update failure")
+                } catch let error as P4RuntimeError {
+                    XCTAssertEqual(error.code, .updatesFailed, "\(error)")
+                    XCTAssertEqual(error.rpcCode, .unknown)
+                    XCTAssertEqual(error.failures.map(\.index), [1])
+                    XCTAssertTrue(error.failures.first?.message.contains("already exists") ?? false, "\(error)")
+                }
+
+                let read = try await client.readTableEntries("route")
+                XCTAssertEqual(read.count, 5)
+                XCTAssertEqual(Set(read.filter { $0.action.action.actionID == TestPipeline.setPort }), Set(routes), "read-write symmetry")
+            }
+        }
+    }
+
+    /// Waits (at most 10 s) for the client to hear it is primary.
+    static func waitUntilPrimary(_ client: P4RuntimeClient<HTTP2ClientTransport.Posix>) async throws {
+        let reached = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for await state in client.arbitrationUpdates() where state.isPrimary { return true }
+                return false
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(10))
+                return false
+            }
+            let first = try await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        XCTAssertTrue(reached, "arbitration state is \(client.arbitration)")
+        if !reached { throw CancellationError() }
+    }
+}
