@@ -39,6 +39,7 @@ let package = Package(
         .executable(name: "felix-api-proxy", targets: ["felix-api-proxy"]),
         // IPU side
         .executable(name: "infra-manager", targets: ["infra-manager"]),
+        .executable(name: "infra-p4-emulator", targets: ["infra-p4-emulator"]),
         // Tools
         .executable(name: "infra-pki", targets: ["infra-pki"]),
         .executable(name: "infractl", targets: ["infractl"]),
@@ -90,6 +91,9 @@ let package = Package(
         .target(name: "P4RuntimeServer", dependencies: [
             "P4RuntimeAPI", "P4Info", grpcCore, swiftProtobuf, logging,
         ], exclude: ["README.md"]),
+        .executableTarget(name: "infra-p4-emulator", dependencies: [
+            "P4RuntimeServer", "InfraChannel", grpcCore, grpcPosix, argumentParser, logging,
+        ]),
 
         // MARK: Host side
         .target(name: "InfraAgentCore", dependencies: [

@@ -1,0 +1,59 @@
+import ArgumentParser
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import InfraChannel
+import Logging
+import P4RuntimeServer
+
+/// A P4Runtime v1.5 target in memory, standing in for infrap4d where there is no IPU (developer
+/// machines, CI). Forwarding state is lost when it exits, as on a real switch reboot.
+@main
+struct InfraP4EmulatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infra-p4-emulator",
+        abstract: "Serves an emulated P4Runtime target (in-memory tables) on one device id.",
+        discussion: """
+        The controller pushes the P4Info with SetForwardingPipelineConfig. Choose --insecure for \
+        plaintext or --tls-directory for mutual TLS 1.3 with certificates from infra-pki \
+        (ca.crt, tls.crt, tls.key); one of them is required so plaintext is never an accident.
+        """
+    )
+
+    @Option(help: "Address to listen on (host:port; P4Runtime's IANA port is 9559).")
+    var listen = "127.0.0.1:9559"
+
+    @Option(help: "The P4Runtime device id this target answers for (0 is allowed for old clients).")
+    var deviceID: UInt64 = 1
+
+    @Option(help: "An infra-pki identity directory (ca.crt, tls.crt, tls.key) for mutual TLS 1.3; the certificate should carry the infrap4d identity the manager expects.")
+    var tlsDirectory: String?
+
+    @Flag(help: "Serve plaintext gRPC (loopback tests only).")
+    var insecure = false
+
+    @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        guard insecure != (tlsDirectory != nil) else {
+            throw ValidationError("give exactly one of --insecure and --tls-directory")
+        }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "infra.p4-emulator")
+        logger.logLevel = logLevel
+        let security: ServerSecurity = try tlsDirectory.map { .mutualTLS(try TLSMaterialStore(files: TLSFiles(directory: $0))) } ?? .insecure
+        let transport = try ChannelServerTransport.make(address: try ChannelAddress(parsing: listen), security: security, logger: logger)
+        let core = P4RuntimeCore(deviceID: deviceID, logger: logger)
+        let server = GRPCServer(transport: transport, services: [core])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            let address = try await transport.listeningAddress
+            logger.info("P4Runtime target listening on \(address) for device \(deviceID) (\(tlsDirectory == nil ? "plaintext" : "mTLS 1.3"))")
+            try await group.waitForAll()
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
