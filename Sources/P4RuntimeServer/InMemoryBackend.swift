@@ -5,11 +5,17 @@ import P4RuntimeAPI
 /// Forwarding state kept in dictionaries: the emulator's target. Nothing is persisted, so a
 /// restart loses it, as a real switch loses its tables on reboot.
 ///
-/// Insertion order is kept per table so reads come back in the order entries were written,
-/// which makes test expectations and operator output stable.
+/// Each entry keeps the sequence number of its INSERT so reads come back in write order
+/// (stable test expectations and operator output) while a DELETE stays O(1); the sort is paid
+/// by the rarer wildcard read.
 public struct InMemoryBackend: P4TargetBackend {
-    private var entries: [UInt32: [P4TableEntryKey: P4_V1_TableEntry]] = [:]
-    private var order: [UInt32: [P4TableEntryKey]] = [:]
+    private struct Stored: Sendable {
+        var sequence: Int
+        var entry: P4_V1_TableEntry
+    }
+
+    private var entries: [UInt32: [P4TableEntryKey: Stored]] = [:]
+    private var nextSequence = 0
     private var defaults: [UInt32: P4_V1_TableEntry] = [:]
     private var profileMembers: [UInt32: [UInt32: P4_V1_ActionProfileMember]] = [:]
     private var profileGroups: [UInt32: [UInt32: P4_V1_ActionProfileGroup]] = [:]
@@ -23,25 +29,26 @@ public struct InMemoryBackend: P4TargetBackend {
         self = InMemoryBackend()
     }
 
-    public func tableEntry(_ key: P4TableEntryKey) -> P4_V1_TableEntry? { entries[key.tableID]?[key] }
+    public func tableEntry(_ key: P4TableEntryKey) -> P4_V1_TableEntry? { entries[key.tableID]?[key]?.entry }
 
     public func tableEntries(tableID: UInt32) -> [P4_V1_TableEntry] {
         guard let table = entries[tableID] else { return [] }
-        return (order[tableID] ?? []).compactMap { table[$0] }
+        return table.values.sorted { $0.sequence < $1.sequence }.map(\.entry)
     }
 
     public func tableEntryCount(tableID: UInt32) -> Int { entries[tableID]?.count ?? 0 }
 
     public mutating func putTableEntry(_ entry: P4_V1_TableEntry, key: P4TableEntryKey) throws {
-        if entries[key.tableID, default: [:]].updateValue(entry, forKey: key) == nil {
-            order[key.tableID, default: []].append(key)
+        if let sequence = entries[key.tableID]?[key]?.sequence {
+            entries[key.tableID]?[key] = Stored(sequence: sequence, entry: entry)
+        } else {
+            entries[key.tableID, default: [:]][key] = Stored(sequence: nextSequence, entry: entry)
+            nextSequence += 1
         }
     }
 
     public mutating func removeTableEntry(_ key: P4TableEntryKey) throws {
-        if entries[key.tableID]?.removeValue(forKey: key) != nil {
-            order[key.tableID]?.removeAll { $0 == key }
-        }
+        entries[key.tableID]?[key] = nil
     }
 
     public func defaultEntry(tableID: UInt32) -> P4_V1_TableEntry? { defaults[tableID] }

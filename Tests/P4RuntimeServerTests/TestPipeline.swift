@@ -17,6 +17,10 @@ enum TestPipeline {
     static let drop: UInt32 = 0x0100_0002
     static let miss: UInt32 = 0x0100_0003
     static let selector: UInt32 = 0x1100_0001
+    static let fixed: UInt32 = 0x0200_0006
+    static let keyless: UInt32 = 0x0200_0007
+    static let opt: UInt32 = 0x0200_0008
+    static let plainProfile: UInt32 = 0x1100_0002
 
     static let text = """
     pkg_info { arch: "pna" }
@@ -58,6 +62,24 @@ enum TestPipeline {
       action_refs { id: 16777218 }
       size: 8
     }
+    tables {
+      preamble { id: 33554438 name: "ingress.fixed" alias: "fixed" }
+      match_fields { id: 1 name: "k" bitwidth: 8 match_type: EXACT }
+      action_refs { id: 16777218 }
+      is_const_table: true
+    }
+    tables {
+      preamble { id: 33554439 name: "ingress.keyless" alias: "keyless" }
+      action_refs { id: 16777217 }
+      action_refs { id: 16777218 }
+    }
+    tables {
+      preamble { id: 33554440 name: "ingress.opt" alias: "opt" }
+      match_fields { id: 1 name: "o" bitwidth: 8 match_type: OPTIONAL }
+      match_fields { id: 2 name: "e" bitwidth: 8 match_type: EXACT }
+      action_refs { id: 16777218 }
+      size: 8
+    }
     actions {
       preamble { id: 16777217 name: "ingress.set_port" alias: "set_port" }
       params { id: 1 name: "port" bitwidth: 9 }
@@ -70,6 +92,10 @@ enum TestPipeline {
       with_selector: true
       size: 3
       max_group_size: 2
+    }
+    action_profiles {
+      preamble { id: 285212674 name: "ingress.plain_prof" alias: "plain_prof" }
+      size: 4
     }
     direct_counters {
       preamble { id: 318767105 name: "ingress.exact_hits" alias: "exact_hits" }
