@@ -14,22 +14,11 @@ import XCTest
 /// per-update error carried in the trailer, and a Read back with canonical bytestrings.
 final class EndToEndTests: XCTestCase {
     func testClientArbitratesSetsPipelineWritesAndReadsBack() async throws {
-        let logger = Logger(label: "p4runtime-server-tests")
-        let core = P4RuntimeCore(deviceID: 1, logger: logger)
-        let serverTransport = try ChannelServerTransport.make(address: try ChannelAddress(parsing: "127.0.0.1:0"), security: .insecure, logger: logger)
-        let server = GRPCServer(transport: serverTransport, services: [core])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.serve() }
-            defer {
-                server.beginGracefulShutdown()
-                group.cancelAll()
-            }
-            let listening = try await serverTransport.listeningAddress
-            let port = try XCTUnwrap(listening.ipv4).port
+        try await Self.withEmulator { address in
             let info = try TestPipeline.index()
-            let transport = try P4RuntimeTransport.make(address: try ChannelAddress(parsing: "127.0.0.1:\(port)"), tls: nil, logger: logger)
-            try await P4RuntimeClient.run(transport: transport, configuration: .init(electionID: ElectionID(low: 10)), logger: logger) { client in
-                try await Self.waitUntilPrimary(client)
+            let transport = try P4RuntimeTransport.make(address: address, tls: nil, logger: Self.logger)
+            try await P4RuntimeClient.run(transport: transport, configuration: .init(electionID: ElectionID(low: 10)), logger: Self.logger) { client in
+                try await Self.waitUntil(client) { $0.isPrimary }
                 let version = try await client.capabilities()
                 XCTAssertEqual(version, "1.5.0")
                 try await client.setForwardingPipelineConfig(info, cookie: 7)
@@ -63,11 +52,58 @@ final class EndToEndTests: XCTestCase {
         }
     }
 
-    /// Waits (at most 10 s) for the client to hear it is primary.
-    static func waitUntilPrimary(_ client: P4RuntimeClient<HTTP2ClientTransport.Posix>) async throws {
+    /// A backup hears who is primary, may read, and its Write is refused (PERMISSION_DENIED).
+    func testBackupIsNotifiedMayReadAndCannotWrite() async throws {
+        try await Self.withEmulator { address in
+            let info = try TestPipeline.index()
+            let primaryTransport = try P4RuntimeTransport.make(address: address, tls: nil, logger: Self.logger)
+            try await P4RuntimeClient.run(transport: primaryTransport, configuration: .init(electionID: ElectionID(low: 10)), logger: Self.logger) { primary in
+                try await Self.waitUntil(primary) { $0.isPrimary }
+                try await primary.setForwardingPipelineConfig(info)
+                let backupTransport = try P4RuntimeTransport.make(address: address, tls: nil, logger: Self.logger)
+                try await P4RuntimeClient.run(transport: backupTransport, configuration: .init(electionID: ElectionID(low: 5)), p4info: info, logger: Self.logger) { backup in
+                    try await Self.waitUntil(backup) { $0 == .backup(highest: ElectionID(low: 10), primaryPresent: true) }
+                    let route = try info.tableEntry("route", match: [.lpm("dst", P4Value(bytes: [10, 1, 0, 0]), prefixLength: 16)], action: "drop")
+                    do {
+                        try await backup.write([.insert(P4_V1_Entity(route))])
+                        XCTFail("a backup must not write")
+                    } catch let error as P4RuntimeError {
+                        XCTAssertEqual(error.code, .notPrimary, "\(error)")
+                    }
+                    try await primary.write([.insert(P4_V1_Entity(route))])
+                    let read = try await backup.readTableEntries("route")
+                    XCTAssertEqual(read, [route])
+                }
+            }
+        }
+    }
+
+    static let logger = Logger(label: "p4runtime-server-tests")
+
+    /// The core served on an ephemeral loopback port for the duration of `body`.
+    static func withEmulator(_ body: @Sendable (ChannelAddress) async throws -> Void) async throws {
+        let core = P4RuntimeCore(deviceID: 1, logger: logger)
+        let serverTransport = try ChannelServerTransport.make(address: try ChannelAddress(parsing: "127.0.0.1:0"), security: .insecure, logger: logger)
+        let server = GRPCServer(transport: serverTransport, services: [core])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            defer {
+                server.beginGracefulShutdown()
+                group.cancelAll()
+            }
+            let listening = try await serverTransport.listeningAddress
+            let port = try XCTUnwrap(listening.ipv4).port
+            try await body(try ChannelAddress(parsing: "127.0.0.1:\(port)"))
+        }
+    }
+
+    /// Waits (at most 10 s) until the client's arbitration state satisfies `predicate`.
+    static func waitUntil(
+        _ client: P4RuntimeClient<HTTP2ClientTransport.Posix>, _ predicate: @escaping @Sendable (ArbitrationState) -> Bool
+    ) async throws {
         let reached = try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
-                for await state in client.arbitrationUpdates() where state.isPrimary { return true }
+                for await state in client.arbitrationUpdates() where predicate(state) { return true }
                 return false
             }
             group.addTask {
