@@ -88,3 +88,23 @@ final class ActionProfileTests: XCTestCase {
         XCTAssertEqual(try Fixture().code(.insert, entry(P.lb, [exact([1])], table)), .unimplemented)
     }
 }
+
+/// Groups run one action function (§9.2.4); the spec lets a target refuse the rest.
+final class ActionFunctionTests: XCTestCase {
+    func testMixedFunctionsInGroupAndChangingAGroupedMembersFunctionAreUnimplemented() throws {
+        // Give the lb table a second action so members may differ.
+        var p4info = try TestPipeline.index().p4info
+        var ref = P4_Config_V1_ActionRef()
+        ref.id = TestPipeline.drop
+        p4info.tables[3].actionRefs.append(ref)
+        var request = try pipelineRequest()
+        request.config.p4Info = p4info
+        let f = try Fixture(pipeline: false)
+        _ = try f.core.setForwardingPipelineConfig(request)
+        XCTAssertEqual(try f.codes([update(.insert, member(1)), update(.insert, member(2, action: TestPipeline.drop))]), [.ok, .ok])
+        XCTAssertEqual(try f.code(.insert, group(10, members: [1, 2])), .unimplemented)
+        XCTAssertEqual(try f.code(.insert, group(10, members: [1])), .ok)
+        XCTAssertEqual(try f.code(.modify, member(1, action: TestPipeline.drop)), .unimplemented)
+        XCTAssertEqual(try f.code(.modify, member(1, port: 9)), .ok, "same function, new parameters")
+    }
+}

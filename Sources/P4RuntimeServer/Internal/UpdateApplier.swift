@@ -204,7 +204,13 @@ struct UpdateApplier {
                 throw P4ServerError(.resourceExhausted, "action profile \"\(profile.name)\" is full (size \(profile.size))")
             }
         case .modify:
-            guard existing != nil else { throw P4ServerError(.notFound, "member \(member.memberID) does not exist in \"\(profile.name)\"") }
+            guard let existing else { throw P4ServerError(.notFound, "member \(member.memberID) does not exist in \"\(profile.name)\"") }
+            // A selector group runs one action function (§9.2.4): changing a grouped member's
+            // function is allowed to be refused, and is.
+            if existing.action.actionID != stored.action.actionID,
+               let group = backend.groups(profileID: profile.id).first(where: { $0.members.contains { $0.memberID == member.memberID } }) {
+                throw P4ServerError(.unimplemented, "member \(member.memberID) is in group \(group.groupID); changing its action function is not supported")
+            }
         default:
             throw P4ServerError(.invalidArgument, "update type \(type) is not valid")
         }
@@ -256,6 +262,10 @@ struct UpdateApplier {
             guard backend.member(profileID: profile.id, memberID: member.memberID) != nil else {
                 throw P4ServerError(.notFound, "member \(member.memberID) does not exist in \"\(profile.name)\"")
             }
+        }
+        let functions = Set(group.members.compactMap { backend.member(profileID: profile.id, memberID: $0.memberID)?.action.actionID })
+        if functions.count > 1 {
+            throw P4ServerError(.unimplemented, "group \(group.groupID) mixes action functions; one function per group is supported (§9.2.4)")
         }
         let limit = maxSize > 0 ? Int(maxSize) : Int(profile.maxGroupSize)
         if limit > 0 && group.members.count > limit {
