@@ -48,6 +48,19 @@ final class EndToEndTests: XCTestCase {
                 let read = try await client.readTableEntries("route")
                 XCTAssertEqual(read.count, 5)
                 XCTAssertEqual(Set(read.filter { $0.action.action.actionID == TestPipeline.setPort }), Set(routes), "read-write symmetry")
+
+                // A Read with an unsupported entity streams what it read, then UNKNOWN with one
+                // p4.v1.Error per entity (§13.3).
+                var register = P4_V1_Entity()
+                register.registerEntry.registerID = 0x1600_0001
+                do {
+                    _ = try await client.read([try info.allEntries(ofTable: "route"), register])
+                    XCTFail("expected a per-entity failure")
+                } catch let error as P4RuntimeError {
+                    XCTAssertEqual(error.code, .readFailed, "\(error)")
+                    XCTAssertEqual(error.failures.map(\.index), [1])
+                    XCTAssertEqual(error.failures.map(\.canonicalCode), [.unimplemented])
+                }
             }
         }
     }
