@@ -9,6 +9,9 @@
 # its requirements file is unchanged (a stamp records the file's hash); otherwise it is
 # rebuilt. Only PyPI is contacted, and only when a venv has to be (re)built.
 #
+# Peers today: interop (Tests/interop/requirements.txt), p4runtime and finsy
+# (Tests/interop/<name>/requirements.txt); scripts/setup --test makes all of them.
+#
 # PYTHON_PEERS_PYTHON picks the interpreter (default: python3 on PATH).
 # PYTHON_PEERS_DIR puts the venvs elsewhere (default: the repository root).
 
