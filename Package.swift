@@ -80,7 +80,8 @@ let package = Package(
 
         // MARK: IPU side
         .target(name: "InfraManagerCore", dependencies: [
-            "InfraAPI", "InfraChannel", "InfraDaemon", "InfraNet", "InfraPKI", grpcCore, grpcPosix, logging, metrics, prometheus, yams, lifecycle,
+            "InfraAPI", "InfraChannel", "InfraDaemon", "InfraNet", "InfraPKI", "P4Info", "P4RuntimeAPI", "P4RuntimeClient",
+            grpcCore, grpcPosix, swiftProtobuf, logging, metrics, prometheus, yams, lifecycle,
         ], exclude: ["README.md"]),
         .executableTarget(name: "infra-manager", dependencies: ["InfraManagerCore", "InfraDaemon", argumentParser, lifecycle, logging]),
         .target(name: "P4RuntimeAPI", dependencies: [grpcCore, grpcProtobuf, swiftProtobuf], exclude: ["README.md"]),
@@ -125,6 +126,10 @@ let package = Package(
         ]),
         .testTarget(name: "P4RuntimeServerTests", dependencies: [
             "P4RuntimeServer", "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", grpcCore, grpcPosix, swiftProtobuf, logging,
+        ]),
+        .testTarget(name: "DataplaneTests", dependencies: [
+            "InfraManagerCore", "P4RuntimeServer", "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", "InfraNet",
+            grpcCore, grpcPosix, swiftProtobuf, logging,
         ]),
         .testTarget(name: "SplitChannelTests", dependencies: [
             "InfraManagerCore", "InfraAgentCore", "InfraAPI", "InfraChannel", "InfraDaemon", "InfraPKI", "InfraNet",

@@ -19,6 +19,9 @@ public struct ManagerDaemon: Sendable {
     public let service: ManagerService
     public let health: HealthService
     public let tlsStore: TLSMaterialStore?
+    /// The P4Runtime side, when the config has a `dataplane` section.
+    public let dataplane: DataplaneProgrammer?
+    let dataplaneServices: [any Service]
     let server: GRPCServer<HTTP2ServerTransport.Posix>
     let transport: HTTP2ServerTransport.Posix
     let stop: GracefulStop
@@ -41,10 +44,21 @@ public struct ManagerDaemon: Sendable {
             security = .mutualTLS(store)
         }
         transport = try ChannelServerTransport.make(address: address, security: security, logger: logger)
+        let store: DesiredStateStore
+        if let dataplaneConfig = config.dataplane {
+            let wiring = try DataplaneWiring(config: dataplaneConfig, logger: logger)
+            dataplane = wiring.programmer
+            store = DesiredStateStore(dataplane: wiring.programmer)
+            dataplaneServices = wiring.services(store: store)
+        } else {
+            dataplane = nil
+            store = DesiredStateStore()
+            dataplaneServices = []
+        }
         service = ManagerService(
             settings: .init(nodeName: config.nodeName, heartbeat: .seconds(config.heartbeatSeconds), authenticated: !config.insecure),
-            store: DesiredStateStore(), agents: AgentRegistry(),
-            statusSource: StatusSource(nodeName: config.nodeName, serverTLS: tlsStore),
+            store: store, agents: AgentRegistry(),
+            statusSource: StatusSource(nodeName: config.nodeName, serverTLS: tlsStore, dataplane: dataplane, target: config.dataplane.map { ($0.target, $0.deviceID) }),
             stop: stop, logger: logger
         )
         health = HealthService(services: ["infra.v1.InfraManager"], stop: stop)
@@ -73,7 +87,7 @@ public struct ManagerDaemon: Sendable {
     /// The services of the process's ServiceGroup.
     public func services(metricsRegistry: PrometheusCollectorRegistry?) -> [any Service] {
         let tls = tlsStore.map { DaemonSupportServices.WatchedTLS(role: "server", store: $0, settings: config.tls) }
-        return [GRPCServerService(server: server, daemon: self)]
+        return [GRPCServerService(server: server, daemon: self)] + dataplaneServices
             + DaemonSupportServices.make(tls: tls, metrics: config.metrics, registry: metricsRegistry, logger: logger)
     }
 

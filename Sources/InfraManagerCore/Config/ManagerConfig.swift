@@ -18,11 +18,13 @@ public struct ManagerConfig: Decodable, Sendable {
     public var heartbeatSeconds: Int
     public var metrics: MetricsSettings
     public var log: LogSettings
+    /// The P4Runtime target to program; nil keeps desired state only.
+    public var dataplane: DataplaneConfig?
 
     public static let defaultTLSDirectory = "/etc/infra/pki/manager-server"
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case nodeName, listen, insecure, tls, authorization, heartbeatSeconds, metrics, log
+        case nodeName, listen, insecure, tls, authorization, heartbeatSeconds, metrics, log, dataplane
     }
 
     public init(from decoder: any Decoder) throws {
@@ -46,6 +48,7 @@ public struct ManagerConfig: Decodable, Sendable {
         }
         metrics = try container.decode(MetricsSettings.self, forKey: .metrics, default: .loopback(port: 9102))
         log = try container.decode(LogSettings.self, forKey: .log, default: LogSettings())
+        dataplane = try container.decodeIfPresent(DataplaneConfig.self, forKey: .dataplane)
     }
 
     /// The access policy in force: the configured rules, or by default this node's agent

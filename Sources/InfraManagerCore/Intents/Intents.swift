@@ -4,7 +4,7 @@ import InfraNet
 // these types once, at the edge (IntentDecoding), so everything behind it works with parsed
 // addresses and checked ranges and never sees a malformed string.
 
-public struct PodKey: Hashable, Sendable, Comparable, CustomStringConvertible {
+public struct PodKey: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
     public let containerID: String
     public let interfaceName: String
 
@@ -20,7 +20,7 @@ public struct PodKey: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var description: String { "\(containerID)/\(interfaceName)" }
 }
 
-public struct PodNetworkIntent: Hashable, Sendable {
+public struct PodNetworkIntent: Hashable, Sendable, Codable {
     public let key: PodKey
     public let namespace: String
     public let podName: String
@@ -29,17 +29,17 @@ public struct PodNetworkIntent: Hashable, Sendable {
     public let addresses: [CIDR]
 }
 
-public struct HostInterfaceIntent: Hashable, Sendable {
+public struct HostInterfaceIntent: Hashable, Sendable, Codable {
     public let name: String
     public let mac: MACAddress
     public let addresses: [CIDR]
 }
 
-public enum TransportProtocol: String, Hashable, Sendable, CaseIterable {
+public enum TransportProtocol: String, Hashable, Sendable, CaseIterable, Codable {
     case tcp, udp, sctp, icmp
 }
 
-public struct ServiceName: Hashable, Sendable, Comparable, CustomStringConvertible {
+public struct ServiceName: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
     public let namespace: String
     public let name: String
 
@@ -55,12 +55,12 @@ public struct ServiceName: Hashable, Sendable, Comparable, CustomStringConvertib
     public var description: String { "\(namespace)/\(name)" }
 }
 
-public struct BackendIntent: Hashable, Sendable {
+public struct BackendIntent: Hashable, Sendable, Codable {
     public let address: IPAddress
     public let port: UInt16
 }
 
-public struct ServicePortIntent: Hashable, Sendable {
+public struct ServicePortIntent: Hashable, Sendable, Codable {
     public let name: String
     public let transport: TransportProtocol
     public let port: UInt16
@@ -68,12 +68,12 @@ public struct ServicePortIntent: Hashable, Sendable {
     public let backends: [BackendIntent]
 }
 
-public enum SessionAffinityIntent: Hashable, Sendable {
+public enum SessionAffinityIntent: Hashable, Sendable, Codable {
     case none
     case clientIP(timeoutSeconds: UInt32)
 }
 
-public struct ServiceIntent: Hashable, Sendable {
+public struct ServiceIntent: Hashable, Sendable, Codable {
     public let name: ServiceName
     public let clusterIPs: [IPAddress]
     public let externalIPs: [IPAddress]
@@ -82,14 +82,14 @@ public struct ServiceIntent: Hashable, Sendable {
     public let affinity: SessionAffinityIntent
 }
 
-public enum RuleActionIntent: String, Hashable, Sendable { case allow, deny }
+public enum RuleActionIntent: String, Hashable, Sendable, Codable { case allow, deny }
 
-public struct ICMPMatchIntent: Hashable, Sendable {
+public struct ICMPMatchIntent: Hashable, Sendable, Codable {
     public let type: UInt8
     public let code: UInt8?
 }
 
-public struct RuleIntent: Hashable, Sendable {
+public struct RuleIntent: Hashable, Sendable, Codable {
     public let action: RuleActionIntent
     public let peers: [CIDR]
     public let transport: TransportProtocol?
@@ -97,13 +97,13 @@ public struct RuleIntent: Hashable, Sendable {
     public let icmp: ICMPMatchIntent?
 }
 
-public struct PolicyIntent: Hashable, Sendable {
+public struct PolicyIntent: Hashable, Sendable, Codable {
     public let id: String
     public let ingress: [RuleIntent]
     public let egress: [RuleIntent]
 }
 
-public struct EndpointIntent: Hashable, Sendable {
+public struct EndpointIntent: Hashable, Sendable, Codable {
     public let id: String
     public let pod: PodKey?
     public let addresses: [IPAddress]

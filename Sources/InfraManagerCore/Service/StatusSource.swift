@@ -11,10 +11,19 @@ public struct StatusSource: Sendable {
     /// The server's TLS material, when the channel is secured.
     public let serverTLS: TLSMaterialStore?
 
-    public init(nodeName: String, startedAt: Date = Date(), serverTLS: TLSMaterialStore?) {
+    /// The programmer and the target's address, when a target is configured.
+    public let dataplane: DataplaneProgrammer?
+    public let target: (address: String, deviceID: UInt64)?
+
+    public init(
+        nodeName: String, startedAt: Date = Date(), serverTLS: TLSMaterialStore?,
+        dataplane: DataplaneProgrammer? = nil, target: (address: String, deviceID: UInt64)? = nil
+    ) {
         self.nodeName = nodeName
         self.startedAt = startedAt
         self.serverTLS = serverTLS
+        self.dataplane = dataplane
+        self.target = target
     }
 
     func makeStatus(store: DesiredStateStore, agents: AgentRegistry) async -> Infra_V1_StatusResponse {
@@ -22,6 +31,8 @@ public struct StatusSource: Sendable {
         let generation = await store.generation
         let sessions = await agents.all
         let now = Date()
+        let targetStatus = await dataplane?.targetStatus
+        let occupancy = await dataplane?.tableOccupancy ?? []
         return .with { status in
             status.managerVersion = InfraVersion.release
             status.apiVersion = InfraVersion.api
@@ -38,11 +49,23 @@ public struct StatusSource: Sendable {
                     $0.lastSyncGeneration = session.lastSyncGeneration
                 }
             }
-            // The P4Runtime client arrives with the pipeline work; until then there is no
-            // target and no table to report, and Status says so rather than inventing one.
             status.target = .with {
-                $0.state = .notConfigured
-                $0.detail = "no P4Runtime target is configured in this build"
+                if let targetStatus, let target {
+                    $0.state = targetStatus.ready ? .ready : .connecting
+                    $0.address = target.address
+                    $0.deviceID = target.deviceID
+                    $0.detail = targetStatus.detail
+                } else {
+                    $0.state = .notConfigured
+                    $0.detail = "no dataplane section in the manager's configuration: desired state is kept but nothing is programmed"
+                }
+            }
+            status.tables = occupancy.map { table in
+                .with {
+                    $0.table = table.name
+                    $0.entries = UInt64(table.entries)
+                    $0.capacity = UInt64(table.capacity)
+                }
             }
             status.desired = .with {
                 $0.pods = UInt32(state.pods.count)

@@ -13,6 +13,14 @@ public struct DesiredState: Hashable, Sendable {
 
     public init() {}
 
+    /// Forgets which keys changed, once the dataplane has taken them into account.
+    mutating func clearTouched() {
+        pods.clearTouched()
+        services.clearTouched()
+        policies.clearTouched()
+        endpoints.clearTouched()
+    }
+
     /// Cross-object rules a single message cannot check by itself.
     func checkConsistency() throws {
         var podByAddress: [IPAddress: PodKey] = [:]

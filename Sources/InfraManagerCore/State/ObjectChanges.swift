@@ -22,8 +22,16 @@ public struct ObjectChanges: Hashable, Sendable {
 /// A keyed set of desired objects with idempotent upsert, remove and replace-all.
 public struct KeyedObjects<Key: Hashable & Sendable, Value: Hashable & Sendable>: Hashable, Sendable {
     public private(set) var items: [Key: Value] = [:]
+    /// Keys created, updated or deleted since the last `clearTouched`: what the dataplane
+    /// must re-translate. Not part of equality: two sets with the same items are equal.
+    private(set) var touched = Set<Key>()
 
     public init() {}
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.items == rhs.items }
+    public func hash(into hasher: inout Hasher) { hasher.combine(items) }
+
+    mutating func clearTouched() { touched.removeAll(keepingCapacity: true) }
 
     public var count: Int { items.count }
 
@@ -36,12 +44,18 @@ public struct KeyedObjects<Key: Hashable & Sendable, Value: Hashable & Sendable>
         case value?: changes.unchanged = 1
         case _?: changes.updated = 1
         }
+        if changes.unchanged == 0 { touched.insert(key) }
         return changes
     }
 
     mutating func remove(_ key: Key) -> ObjectChanges {
         var changes = ObjectChanges()
-        if items.removeValue(forKey: key) != nil { changes.deleted = 1 } else { changes.unchanged = 1 }
+        if items.removeValue(forKey: key) != nil {
+            changes.deleted = 1
+            touched.insert(key)
+        } else {
+            changes.unchanged = 1
+        }
         return changes
     }
 
@@ -49,8 +63,7 @@ public struct KeyedObjects<Key: Hashable & Sendable, Value: Hashable & Sendable>
     mutating func replaceAll(with desired: [Key: Value]) -> ObjectChanges {
         var changes = ObjectChanges()
         for key in items.keys where desired[key] == nil {
-            items.removeValue(forKey: key)
-            changes.deleted += 1
+            changes = changes + remove(key)
         }
         for (key, value) in desired {
             changes = changes + upsert(value, for: key)

@@ -1,0 +1,124 @@
+/// The ids the manager has given to logical objects, by what they stand for, so the same
+/// service port or backend keeps its id across requests and restarts (a stable id means an
+/// unchanged object is never rewritten, and a restart finds its own entries on the target).
+struct DataplaneIDs: Sendable {
+    /// One load-balanced service port: its counter index and its selector group id.
+    struct ServiceSlot: Hashable, Sendable, Codable {
+        var namespace: String
+        var name: String
+        var port: String
+    }
+
+    /// One member of a selector group; `backend` nil is the drop member of an empty service.
+    struct MemberSlot: Hashable, Sendable, Codable {
+        var affinity: Bool
+        var service: ServiceSlot
+        var backend: String?
+    }
+
+    /// The ACL of one endpoint in one direction.
+    struct ACLSlot: Hashable, Sendable, Codable {
+        var endpoint: String
+        var ingress: Bool
+    }
+
+    private(set) var services: [ServiceSlot: UInt32] = [:]
+    private(set) var members: [MemberSlot: UInt32] = [:]
+    private(set) var acls: [ACLSlot: UInt32] = [:]
+    private var serviceAllocator: IDAllocator
+    private var memberAllocators: [Bool: IDAllocator]
+    private var aclAllocator: IDAllocator
+
+    init(maxServiceIndex: UInt32, maxACLID: UInt32 = UInt32(UInt16.max)) {
+        serviceAllocator = IDAllocator(range: 1...max(1, maxServiceIndex))
+        memberAllocators = [false: IDAllocator(range: 1...UInt32.max - 1), true: IDAllocator(range: 1...UInt32.max - 1)]
+        aclAllocator = IDAllocator(range: 1...max(1, maxACLID))
+    }
+
+    /// Ids handed out since the last `commit`, released again by `rollback`.
+    private var journal: [Allocation] = []
+    private enum Allocation { case service(ServiceSlot), member(MemberSlot), acl(ACLSlot) }
+
+    mutating func service(_ slot: ServiceSlot) throws -> UInt32 {
+        if let id = services[slot] { return id }
+        guard let id = serviceAllocator.allocate() else {
+            throw IntentError.capacity("service \(slot.namespace)/\(slot.name) port \(slot.port)", "every service index (1...\(serviceAllocator.range.upperBound)) is in use")
+        }
+        services[slot] = id
+        journal.append(.service(slot))
+        return id
+    }
+
+    mutating func member(_ slot: MemberSlot) -> UInt32 {
+        if let id = members[slot] { return id }
+        let id = memberAllocators[slot.affinity]!.allocate()!
+        members[slot] = id
+        journal.append(.member(slot))
+        return id
+    }
+
+    mutating func acl(_ slot: ACLSlot) throws -> UInt32 {
+        if let id = acls[slot] { return id }
+        guard let id = aclAllocator.allocate() else {
+            throw IntentError.capacity("endpoint \(slot.endpoint)", "every ACL id (1...\(aclAllocator.range.upperBound)) is in use")
+        }
+        acls[slot] = id
+        journal.append(.acl(slot))
+        return id
+    }
+
+    /// Frees ids whose logical object is gone (after the target no longer uses them).
+    mutating func release(services gone: some Sequence<ServiceSlot>, members goneMembers: some Sequence<MemberSlot>, acls goneACLs: some Sequence<ACLSlot>) {
+        for slot in gone { if let id = services.removeValue(forKey: slot) { serviceAllocator.release(id) } }
+        for slot in goneMembers { if let id = members.removeValue(forKey: slot) { memberAllocators[slot.affinity]!.release(id) } }
+        for slot in goneACLs { if let id = acls.removeValue(forKey: slot) { aclAllocator.release(id) } }
+    }
+
+    /// Keeps every id handed out since the last commit.
+    mutating func commit() { journal.removeAll() }
+
+    /// Releases every id handed out since the last commit (a refused or failed request).
+    mutating func rollback() {
+        for allocation in journal.reversed() {
+            switch allocation {
+            case .service(let slot): if let id = services.removeValue(forKey: slot) { serviceAllocator.release(id) }
+            case .member(let slot): if let id = members.removeValue(forKey: slot) { memberAllocators[slot.affinity]!.release(id) }
+            case .acl(let slot): if let id = acls.removeValue(forKey: slot) { aclAllocator.release(id) }
+            }
+        }
+        journal.removeAll()
+    }
+
+    // MARK: Persistence
+
+    struct Snapshot: Codable, Sendable {
+        var services: [Entry<ServiceSlot>]
+        var members: [Entry<MemberSlot>]
+        var acls: [Entry<ACLSlot>]
+        struct Entry<Slot: Codable & Sendable>: Codable, Sendable { var slot: Slot; var id: UInt32 }
+    }
+
+    var snapshot: Snapshot {
+        Snapshot(
+            services: services.map { .init(slot: $0.key, id: $0.value) },
+            members: members.map { .init(slot: $0.key, id: $0.value) },
+            acls: acls.map { .init(slot: $0.key, id: $0.value) }
+        )
+    }
+
+    /// Restores the ids a snapshot recorded; a duplicate id means a corrupt snapshot.
+    mutating func restore(_ snapshot: Snapshot) throws {
+        for entry in snapshot.services {
+            guard serviceAllocator.claim(entry.id) else { throw StateFileError("service index \(entry.id) is recorded twice or out of range") }
+            services[entry.slot] = entry.id
+        }
+        for entry in snapshot.members {
+            guard memberAllocators[entry.slot.affinity]!.claim(entry.id) else { throw StateFileError("member id \(entry.id) is recorded twice") }
+            members[entry.slot] = entry.id
+        }
+        for entry in snapshot.acls {
+            guard aclAllocator.claim(entry.id) else { throw StateFileError("ACL id \(entry.id) is recorded twice or out of range") }
+            acls[entry.slot] = entry.id
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import GRPCCore
+import Logging
+import P4Info
+import P4RuntimeClient
+
+/// Keeps the target equal to the desired state: programs each accepted change as one
+/// `DataplaneTransaction`, and reconciles the whole target whenever a connection to it
+/// becomes primary (start, reconnect, target restart).
+///
+/// While no target is ready, changes are refused with UNAVAILABLE and nothing changes: an
+/// agent is never told a pod is plumbed when its entries are not on the target.
+public actor DataplaneProgrammer {
+    /// What status reports about the target.
+    public struct TargetStatus: Sendable {
+        public var ready: Bool
+        public var detail: String
+    }
+
+    private var model: DataplaneModel
+    private var target: (any DataplaneTarget)?
+    private var detail = "not connected yet"
+    private let stateFile: StateFile?
+    private let logger: Logger
+    /// The newest state not yet written to the state file, and whether a writer runs.
+    private var unsaved: StateFile.Contents?
+    private var saving = false
+    private let saveDelay: Duration
+
+    /// The desired state recovered from the state file, for the store to start from.
+    nonisolated let restored: (state: DesiredState, generation: UInt64)?
+
+    /// Loads the state file (if any) and builds the model of what the target should hold.
+    init(schema: K8sDpSchema, settings: DataplaneSettings, stateFile: String?, saveDelay: Duration = .milliseconds(200), logger: Logger) throws {
+        var model = DataplaneModel(translator: K8sDpTranslator(schema: schema, settings: settings))
+        let file = stateFile.map(StateFile.init(path:))
+        var state = DesiredState()
+        var generation: UInt64 = 0
+        if let contents = try file?.load() {
+            try model.ids.restore(contents.ids)
+            state = contents.desiredState
+            generation = contents.generation
+        }
+        var owners = DataplaneModel.changedOwners(old: DesiredState(), new: state)
+        owners.insert(.node)
+        do {
+            model.commit(try model.plan(state, owners: owners))
+        } catch {
+            throw StateFileError("the saved desired state no longer fits this configuration: \(error)")
+        }
+        state.clearTouched()
+        self.model = model
+        self.stateFile = file
+        self.saveDelay = saveDelay
+        self.logger = logger
+        restored = generation == 0 ? nil : (state, generation)
+        logger.info("dataplane model built", metadata: ["generation": "\(generation)", "objects": "\(model.allObjects.count)"])
+    }
+
+    /// Builds the programmer for the committed k8s_dp P4Info at `p4infoPath`.
+    public init(p4info: P4InfoIndex, settings: DataplaneSettings, stateFile: String?, logger: Logger) throws {
+        let schema: K8sDpSchema
+        do {
+            schema = try K8sDpSchema(p4info)
+        } catch {
+            throw DataplaneError(.badPipeline, "the P4Info is not k8s_dp as this manager knows it: \(error)")
+        }
+        try self.init(schema: schema, settings: settings, stateFile: stateFile, logger: logger)
+    }
+
+    // MARK: Changes
+
+    /// Programs the difference between `old` and `new`; throws an `RPCError` the agent sees
+    /// (INVALID_ARGUMENT / FAILED_PRECONDITION / RESOURCE_EXHAUSTED for the intent itself,
+    /// UNAVAILABLE when the target is not ready or failed) and then nothing has changed.
+    func program(from old: DesiredState, to new: DesiredState) async throws {
+        let owners = DataplaneModel.changedOwners(old: old, new: new)
+        guard !owners.isEmpty else { return }
+        let plan: DataplaneModel.Plan
+        do {
+            plan = try model.plan(new, owners: owners)
+        } catch let error as IntentError {
+            throw error.rpcError
+        }
+        guard let target else {
+            model.abandon()
+            throw RPCError(code: .unavailable, message: "the P4Runtime target is not ready (\(detail)); nothing was changed")
+        }
+        do {
+            try await plan.transaction.apply(to: target)
+        } catch let error as DataplaneError {
+            model.abandon()
+            if error.code != .writeRefused { markTargetLost("a write failed: \(error.message)") }
+            throw Self.rpcError(error)
+        }
+        model.commit(plan)
+    }
+
+    /// Records an accepted state for the state file (written shortly after, coalesced).
+    func stateChanged(_ state: DesiredState, generation: UInt64) {
+        guard stateFile != nil else { return }
+        unsaved = StateFile.contents(of: state, generation: generation, ids: model.ids.snapshot)
+        guard !saving else { return }
+        saving = true
+        Task { await self.saveLoop() }
+    }
+
+    private func saveLoop() async {
+        while unsaved != nil {
+            try? await Task.sleep(for: saveDelay)
+            guard let latest = unsaved else { break }
+            unsaved = nil
+            do {
+                try stateFile?.save(latest)
+            } catch {
+                logger.error("cannot save the state file", metadata: ["error": "\(error)"])
+            }
+        }
+        saving = false
+    }
+
+    /// Writes any pending state now (graceful shutdown, tests).
+    public func flush() {
+        guard let contents = unsaved else { return }
+        unsaved = nil
+        do { try stateFile?.save(contents) } catch { logger.error("cannot save the state file", metadata: ["error": "\(error)"]) }
+    }
+
+    static func rpcError(_ error: DataplaneError) -> RPCError {
+        if case let failure as P4RuntimeError = error.underlying,
+           failure.failures.contains(where: { $0.canonicalCode == .resourceExhausted }) {
+            return RPCError(code: .resourceExhausted, message: error.description)
+        }
+        return RPCError(code: error.code == .writeRefused ? .internalError : .unavailable, message: error.description)
+    }
+
+    // MARK: Target
+
+    /// Makes `target` the one to program: reads everything the manager owns on it and writes
+    /// what differs from the model, so nothing is missing, duplicated or stale. Returns the
+    /// number of updates that took.
+    @discardableResult
+    func targetReady(_ target: some DataplaneTarget) async throws -> Int {
+        let schema = model.translator.schema
+        let actual = try await target.read(tables: schema.managedTables.map(\.id), profiles: schema.managedProfiles.map(\.id))
+        let transaction = DataplaneTransaction(from: actual.filter { Self.managed($0.key, schema) }, to: model.allObjects)
+        do {
+            try await transaction.apply(to: target)
+        } catch {
+            markTargetLost("reconciliation failed: \(error)")
+            throw error
+        }
+        self.target = target
+        detail = "ready"
+        logger.info("target reconciled", metadata: ["updates": "\(transaction.updateCount)"])
+        return transaction.updateCount
+    }
+
+    /// Default entries are only compared for the tables whose default the manager sets.
+    private static func managed(_ key: TargetKey, _ schema: K8sDpSchema) -> Bool {
+        if case .defaultEntry(let table) = key { return table == schema.arpToPort.id || table == schema.ipv4ToPort.id }
+        return true
+    }
+
+    func markTargetLost(_ reason: String) {
+        if target != nil { logger.warning("target lost", metadata: ["reason": "\(reason)"]) }
+        target = nil
+        detail = reason
+    }
+
+    public var targetStatus: TargetStatus { TargetStatus(ready: target != nil, detail: detail) }
+
+    public var tableOccupancy: [(name: String, entries: Int, capacity: Int)] { model.tableOccupancy }
+}

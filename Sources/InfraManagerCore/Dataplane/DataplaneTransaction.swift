@@ -1,0 +1,109 @@
+import P4RuntimeAPI
+import P4RuntimeClient
+
+/// The one way the manager changes the target: the updates that turn one set of objects
+/// into another, in dependency order, each with the update that undoes it.
+///
+/// Phases run one after another because a target may reorder updates within a request
+/// (§12.2): entry deletes first (they free the groups and members they point at), then member,
+/// group and entry inserts and modifies, then group and member deletes. If a phase fails,
+/// everything already done is undone in reverse, so a failed transaction leaves the target as
+/// it found it and never holds half an intent.
+struct DataplaneTransaction: Sendable {
+    struct Step: Sendable {
+        let update: P4_V1_Update
+        let undo: P4_V1_Update
+    }
+
+    private(set) var phases: [[Step]] = Array(repeating: [], count: 6)
+
+    var isEmpty: Bool { phases.allSatisfy(\.isEmpty) }
+    var updateCount: Int { phases.reduce(0) { $0 + $1.count } }
+
+    /// The transaction turning `old` into `new` for the keys in `keys` (all keys of both
+    /// when nil).
+    init(from old: TargetObjects, to new: TargetObjects, keys: Set<TargetKey>? = nil) {
+        func visit(_ key: TargetKey) {
+            let before = old[key]
+            let after = new[key]
+            switch (before, after) {
+            case (nil, let after?):
+                if case .defaultEntry = key {
+                    // A default entry always exists; "inserting" one is a MODIFY (§9.1.3).
+                    add(key, .modify(after), undo: .modify(Self.resetDefault(after)), deleting: false)
+                } else {
+                    add(key, .insert(after), undo: .delete(after), deleting: false)
+                }
+            case (let before?, nil):
+                if case .defaultEntry = key {
+                    add(key, .modify(Self.resetDefault(before)), undo: .modify(before), deleting: false)
+                } else {
+                    add(key, .delete(before), undo: .insert(before), deleting: true)
+                }
+            case (let before?, let after?) where before != after:
+                add(key, .modify(after), undo: .modify(before), deleting: false)
+            default:
+                break
+            }
+        }
+        if let keys {
+            for key in keys { visit(key) }
+        } else {
+            for key in old.keys { visit(key) }
+            for key in new.keys where old[key] == nil { visit(key) }
+        }
+    }
+
+    private mutating func add(_ key: TargetKey, _ update: P4_V1_Update, undo: P4_V1_Update, deleting: Bool) {
+        let phase: Int
+        switch (key.rank, deleting) {
+        case (2, true): phase = 0
+        case (0, false): phase = 1
+        case (1, false): phase = 2
+        case (2, false): phase = 3
+        case (1, true): phase = 4
+        default: phase = 5
+        }
+        phases[phase].append(Step(update: update, undo: undo))
+    }
+
+    /// A default entry back to the program's own default: an entry with no action (§9.1.3).
+    static func resetDefault(_ entity: P4_V1_Entity) -> P4_V1_Entity {
+        var entry = P4_V1_TableEntry()
+        entry.tableID = entity.tableEntry.tableID
+        entry.isDefaultAction = true
+        return P4_V1_Entity(entry)
+    }
+
+    /// Runs the phases against `target`; on a failure undoes what was done and throws it.
+    func apply(to target: some DataplaneTarget) async throws {
+        var done: [[Step]] = []
+        for phase in phases where !phase.isEmpty {
+            do {
+                try await target.write(phase.map(\.update))
+                done.append(phase)
+            } catch let error as P4RuntimeError where error.code == .updatesFailed {
+                let failed = Set(error.failures.map(\.index))
+                done.append(phase.enumerated().filter { !failed.contains($0.offset) }.map(\.element))
+                try await undo(done, on: target, after: error)
+                throw DataplaneError(.writeRefused, "the target refused \(failed.count) of \(phase.count) updates; the change was undone: \(error.failures.prefix(3).map(\.description).joined(separator: "; "))", underlying: error)
+            } catch {
+                // An RPC-wide failure: the target may have applied part of the request.
+                // Undo what is known done; the rest is found by the next reconciliation.
+                try? await undo(done, on: target, after: error)
+                throw DataplaneError(.targetUnavailable, "writing to the target failed: \(error)", underlying: error)
+            }
+        }
+    }
+
+    /// Undoes phase by phase, last first, so dependencies hold on the way back too.
+    private func undo(_ done: [[Step]], on target: some DataplaneTarget, after error: Error) async throws {
+        do {
+            for phase in done.reversed() where !phase.isEmpty {
+                try await target.write(phase.reversed().map(\.undo))
+            }
+        } catch {
+            throw DataplaneError(.undoFailed, "undoing a failed change also failed (\(error)); the target will be reconciled", underlying: error)
+        }
+    }
+}

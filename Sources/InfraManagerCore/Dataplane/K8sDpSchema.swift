@@ -1,0 +1,121 @@
+import P4Info
+import P4RuntimeAPI
+
+/// k8s_dp's tables, actions, profiles and counters as ids, resolved once from the committed
+/// P4Info (k8s_dp/dpdk/k8s_dp.p4info.txtpb) so that translating intents needs no name lookups.
+///
+/// Resolution fails with the missing name when the P4Info is not the program this manager
+/// was written for, which is the mistake to catch at start rather than at the first write.
+struct K8sDpSchema: Sendable {
+    struct Field: Sendable { let id: UInt32; let bitwidth: Int }
+
+    struct Table: Sendable {
+        let id: UInt32
+        let name: String
+        let size: Int
+        let fields: [String: Field]
+
+        func field(_ name: String) -> Field { fields[name]! }
+    }
+
+    struct Action: Sendable {
+        let id: UInt32
+        let name: String
+        /// Parameter ids in declaration order, with their widths.
+        let params: [Field]
+    }
+
+    struct Profile: Sendable {
+        let id: UInt32
+        let name: String
+        let size: Int
+        let maxGroupSize: Int
+    }
+
+    let arpToPort: Table
+    let ipv4ToPort: Table
+    let serviceLB: Table
+    let serviceLBAffinity: Table
+    let aclEgressEndpoint: Table
+    let aclEgressRules: Table
+    let aclIngressEndpoint: Table
+    let aclIngressRules: Table
+
+    let arpForward: Action
+    let toPod: Action
+    let toHost: Action
+    let dnatToBackend: Action
+    let dropNoEndpoints: Action
+    let aclCheck: Action
+    let aclAllow: Action
+    let aclDeny: Action
+
+    let serviceBackends: Profile
+    let serviceBackendsAffinity: Profile
+
+    let index: P4InfoIndex
+
+    init(_ index: P4InfoIndex) throws {
+        self.index = index
+        func table(_ name: String, _ fields: [String]) throws -> Table {
+            let info = try index.table(name)
+            var resolved: [String: Field] = [:]
+            for field in fields {
+                let info = try info.matchField(field)
+                resolved[field] = Field(id: info.id, bitwidth: info.bitwidth)
+            }
+            return Table(id: info.id, name: info.alias.isEmpty ? info.name : info.alias, size: Int(info.size), fields: resolved)
+        }
+        func action(_ name: String, _ params: [String]) throws -> Action {
+            let info = try index.action(name)
+            let resolved = try params.map { param -> Field in
+                let param = try info.param(param)
+                return Field(id: param.id, bitwidth: param.bitwidth)
+            }
+            guard resolved.count == info.params.count else {
+                throw P4InfoError(.invalidP4Info, "action \"\(name)\" has parameters \(info.params.map(\.name)); this manager knows \(params)")
+            }
+            return Action(id: info.id, name: name, params: resolved)
+        }
+        func profile(_ name: String) throws -> Profile {
+            let info = try index.actionProfile(name)
+            return Profile(id: info.id, name: name, size: Int(info.size), maxGroupSize: Int(info.maxGroupSize))
+        }
+        let ruleFields = ["meta.acl_id", "hdr.ipv4.protocol", "meta.l4_dst_port", "meta.icmp_type", "meta.icmp_code"]
+        arpToPort = try table("arp_to_port", ["hdr.arp.tpa"])
+        ipv4ToPort = try table("ipv4_to_port", ["hdr.ipv4.dst_addr"])
+        let lbFields = ["hdr.ipv4.dst_addr", "hdr.ipv4.protocol", "meta.l4_dst_port"]
+        serviceLB = try table("service_lb", lbFields)
+        serviceLBAffinity = try table("service_lb_affinity", lbFields)
+        aclEgressEndpoint = try table("acl_egress_endpoint", ["hdr.ipv4.src_addr"])
+        aclEgressRules = try table("acl_egress_rules", ruleFields + ["hdr.ipv4.dst_addr"])
+        aclIngressEndpoint = try table("acl_ingress_endpoint", ["hdr.ipv4.dst_addr"])
+        aclIngressRules = try table("acl_ingress_rules", ruleFields + ["hdr.ipv4.src_addr"])
+
+        arpForward = try action("arp_forward", ["port"])
+        toPod = try action("to_pod", ["port", "pod_mac", "gateway_mac"])
+        toHost = try action("to_host", ["port", "host_mac"])
+        dnatToBackend = try action("dnat_to_backend", ["backend_ip", "backend_port", "service_index", "timeout_profile"])
+        dropNoEndpoints = try action("drop_no_endpoints", ["service_index"])
+        aclCheck = try action("acl_check", ["acl_id"])
+        aclAllow = try action("acl_allow", [])
+        aclDeny = try action("acl_deny", [])
+
+        serviceBackends = try profile("service_backends")
+        serviceBackendsAffinity = try profile("service_backends_affinity")
+    }
+
+    /// Every table and profile the manager writes, for capacity and occupancy reports.
+    var managedResources: [(id: UInt32, name: String, capacity: Int)] {
+        [arpToPort, ipv4ToPort, serviceLB, serviceLBAffinity, aclEgressEndpoint, aclEgressRules, aclIngressEndpoint, aclIngressRules]
+            .map { ($0.id, $0.name, $0.size) }
+            + [serviceBackends, serviceBackendsAffinity].map { ($0.id, $0.name + " (members)", $0.size) }
+    }
+
+    /// The tables the manager reads back during reconciliation.
+    var managedTables: [Table] {
+        [arpToPort, ipv4ToPort, serviceLB, serviceLBAffinity, aclEgressEndpoint, aclEgressRules, aclIngressEndpoint, aclIngressRules]
+    }
+
+    var managedProfiles: [Profile] { [serviceBackends, serviceBackendsAffinity] }
+}

@@ -1,0 +1,53 @@
+@testable import InfraManagerCore
+import P4RuntimeAPI
+import P4RuntimeClient
+
+/// The in-memory fake of a P4Runtime target for unit tests (the real protocol rules run in
+/// the emulator tests): insert of an existing key, delete or modify of a missing one fail per
+/// update, and `refuse` injects failures.
+actor FakeTarget: DataplaneTarget {
+    var objects = TargetObjects()
+    var writes = 0
+    var updates = 0
+    private var refuse: @Sendable (P4_V1_Update) -> Bool = { _ in false }
+
+    func setRefuse(_ predicate: @escaping @Sendable (P4_V1_Update) -> Bool) { refuse = predicate }
+    func put(_ key: TargetKey, _ entity: P4_V1_Entity) { objects[key] = entity }
+
+    func write(_ batch: [P4_V1_Update]) async throws {
+        writes += 1
+        var failures: [P4UpdateFailure] = []
+        for (index, update) in batch.enumerated() {
+            updates += 1
+            guard let key = TargetKey(update.entity) else { continue }
+            if refuse(update) {
+                failures.append(P4UpdateFailure(index: index, canonicalCode: .resourceExhausted, message: "refused by the test"))
+                continue
+            }
+            switch update.type {
+            case .insert:
+                if objects[key] != nil { failures.append(.init(index: index, canonicalCode: .alreadyExists, message: "exists")); continue }
+                objects[key] = update.entity
+            case .modify:
+                if case .defaultEntry = key {
+                    objects[key] = update.entity.tableEntry.hasAction ? update.entity : nil
+                    continue
+                }
+                if objects[key] == nil { failures.append(.init(index: index, canonicalCode: .notFound, message: "missing")); continue }
+                objects[key] = update.entity
+            case .delete:
+                if objects[key] == nil { failures.append(.init(index: index, canonicalCode: .notFound, message: "missing")); continue }
+                objects[key] = nil
+            default:
+                continue
+            }
+        }
+        if !failures.isEmpty {
+            throw P4RuntimeError(.updatesFailed, "\(failures.count) failed", rpcCode: .unknown, failures: failures)
+        }
+    }
+
+    func read(tables: [UInt32], profiles: [UInt32]) async throws -> TargetObjects {
+        objects.filter { tables.contains($0.key.resource) || profiles.contains($0.key.resource) }
+    }
+}

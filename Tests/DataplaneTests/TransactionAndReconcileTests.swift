@@ -1,0 +1,207 @@
+import Foundation
+import GRPCCore
+@testable import InfraManagerCore
+import InfraNet
+import P4RuntimeAPI
+import XCTest
+
+/// The transaction, capacity, conflict, reconciliation and state-file rules, against the
+/// in-memory fake target.
+final class TransactionAndReconcileTests: XCTestCase {
+    func makeStore(_ target: FakeTarget, stateFile: String? = nil) async throws -> (DesiredStateStore, DataplaneProgrammer) {
+        let programmer = try DataplaneFixture.programmer(stateFile: stateFile)
+        try await programmer.targetReady(target)
+        return (DesiredStateStore(dataplane: programmer), programmer)
+    }
+
+    func testFailedWriteIsUndoneAndNothingIsPublished() async throws {
+        let target = FakeTarget()
+        let (store, _) = try await makeStore(target)
+        let before = await target.objects
+        // Refuse the entries (phase 4) after members and groups (phases 2 and 3) went in.
+        let schema = try DataplaneFixture.schema()
+        await target.setRefuse { $0.entity.tableEntry.tableID == schema.serviceLB.id && !$0.entity.tableEntry.isDefaultAction }
+        let service = DataplaneFixture.service("web", clusterIP: "10.96.0.10", backends: [("10.244.1.7", 80), ("10.244.1.8", 80)])
+        do {
+            _ = try await store.apply { state in (state.services.upsert(service, for: service.name), true) }
+            XCTFail("expected the write to fail")
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .resourceExhausted, "\(error)")
+            XCTAssertTrue(error.message.contains("undone"), error.message)
+        }
+        let after = await target.objects
+        XCTAssertEqual(after, before, "members and groups written before the failure were removed again")
+        let (state, generation) = (await store.state, await store.generation)
+        XCTAssertNil(state.services[service.name])
+        XCTAssertEqual(generation, 0)
+
+        // The same request works once the target accepts it, with the ids the failed try gave back.
+        await target.setRefuse { _ in false }
+        _ = try await store.apply { state in (state.services.upsert(service, for: service.name), true) }
+        let members = await target.objects.keys.filter { if case .member = $0 { return true }; return false }
+        let memberIDs = members.map { (key: TargetKey) -> UInt32 in if case .member(_, let id) = key { return id }; return 0 }
+        XCTAssertEqual(Set(memberIDs), [1, 2])
+    }
+
+    func testOverflowIsRefusedWithResourceExhaustedNamingTheTableAndWritesNothing() async throws {
+        let target = FakeTarget()
+        let (store, _) = try await makeStore(target)
+        let schema = try DataplaneFixture.schema()
+        let writesBefore = await target.writes
+        let externalIPs = (0..<schema.serviceLB.size).map { (index: Int) in "100.64.\(index / 256).\(index % 256)" }
+        let huge = DataplaneFixture.service("huge", clusterIP: "10.96.0.99", backends: [("10.244.1.7", 80)], externalIPs: externalIPs)
+        do {
+            _ = try await store.apply { state in (state.services.upsert(huge, for: huge.name), true) }
+            XCTFail("expected RESOURCE_EXHAUSTED")
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .resourceExhausted)
+            XCTAssertTrue(error.message.contains("service_lb"), error.message)
+        }
+        let writesAfter = await target.writes
+        XCTAssertEqual(writesAfter, writesBefore, "nothing of the intent was written")
+
+        let tooManyBackends = DataplaneFixture.service("wide", clusterIP: "10.96.0.98", backends: (0..<(schema.serviceBackends.maxGroupSize + 1)).map { (index: Int) -> (String, UInt16) in ("10.245.\(index / 200).\(index % 200 + 1)", 80) })
+        do {
+            _ = try await store.apply { state in (state.services.upsert(tooManyBackends, for: tooManyBackends.name), true) }
+            XCTFail("expected RESOURCE_EXHAUSTED")
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .resourceExhausted)
+            XCTAssertTrue(error.message.contains("service_backends"), error.message)
+        }
+    }
+
+    func testTwoServicesOnOneFrontendConflict() async throws {
+        let (store, _) = try await makeStore(FakeTarget())
+        let first = DataplaneFixture.service("a", clusterIP: "10.96.0.10", backends: [("10.244.1.7", 80)])
+        let second = DataplaneFixture.service("b", clusterIP: "10.96.0.10", backends: [("10.244.1.8", 80)])
+        _ = try await store.apply { state in (state.services.upsert(first, for: first.name), true) }
+        do {
+            _ = try await store.apply { state in (state.services.upsert(second, for: second.name), true) }
+            XCTFail("expected a conflict")
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .failedPrecondition)
+            XCTAssertTrue(error.message.contains("service default/a"), error.message)
+        }
+    }
+
+    func testUnknownPodPortIsRefusedByName() async throws {
+        let (store, _) = try await makeStore(FakeTarget())
+        let pod = DataplaneFixture.pod("c1", port: "nope", ip: "10.244.1.7")
+        do {
+            _ = try await store.apply { state in (state.pods.upsert(pod, for: pod.key), true) }
+            XCTFail("expected a refusal")
+        } catch let error as RPCError {
+            XCTAssertTrue(error.message.contains("host_interface") && error.message.contains("nope"), error.message)
+        }
+    }
+
+    func testChangesAreRefusedWhileTheTargetIsNotReady() async throws {
+        let programmer = try DataplaneFixture.programmer()
+        let store = DesiredStateStore(dataplane: programmer)
+        let pod = DataplaneFixture.pod("c1", port: "pod0", ip: "10.244.1.7")
+        do {
+            _ = try await store.apply { state in (state.pods.upsert(pod, for: pod.key), true) }
+            XCTFail("expected UNAVAILABLE")
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .unavailable)
+        }
+        let count = await store.state.pods.count
+        XCTAssertEqual(count, 0)
+    }
+
+    func testReconciliationRemovesStaleAddsMissingAndFixesChanged() async throws {
+        let target = FakeTarget()
+        let (store, programmer) = try await makeStore(target)
+        let service = DataplaneFixture.service("web", clusterIP: "10.96.0.10", backends: [("10.244.1.7", 80)])
+        let pod = DataplaneFixture.pod("c1", port: "pod0", ip: "10.244.1.7")
+        _ = try await store.apply { state in
+            state.put(service)
+            state.put(pod)
+            return ((), true)
+        }
+        let wanted = await target.objects
+        // Damage the target: drop one entry, change another, add a stale one.
+        let schema = try DataplaneFixture.schema()
+        let entries = wanted.filter { if case .entry = $0.key { return true }; return false }
+        let dropped = try XCTUnwrap(entries.first { $0.key.resource == schema.serviceLB.id })
+        let changed = try XCTUnwrap(entries.first { $0.key.resource == schema.ipv4ToPort.id })
+        var damaged = wanted
+        damaged[dropped.key] = nil
+        var altered = changed.value
+        altered.tableEntry.action.action.params[0].value = Data([9])
+        damaged[changed.key] = altered
+        let stale = EntityBuilding.entry(schema.arpToPort, match: [EntityBuilding.exact(schema.arpToPort.field("hdr.arp.tpa"), Data([10, 9, 9, 9]))],
+                                         action: EntityBuilding.action(schema.arpForward, [Data([5])]))
+        damaged[stale.0] = stale.1
+        let fresh = FakeTarget()
+        for (key, value) in damaged { await fresh.put(key, value) }
+
+        let repairs = try await programmer.targetReady(fresh)
+        XCTAssertEqual(repairs, 3)
+        let repaired = await fresh.objects
+        XCTAssertEqual(repaired, wanted)
+        let again = try await programmer.targetReady(fresh)
+        XCTAssertEqual(again, 0, "a second reconciliation finds nothing to do")
+    }
+
+    func testStateFileRestoresDesiredStateAndIdsSoARestartRewritesNothing() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("infra-state-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("state.json").path
+        let target = FakeTarget()
+        let (store, programmer) = try await makeStore(target, stateFile: path)
+        _ = try await store.apply { state in
+            state.put(DataplaneFixture.service("a", clusterIP: "10.96.0.10", backends: [("10.244.1.7", 80), ("10.244.1.9", 80)]))
+            state.put(DataplaneFixture.service("b", clusterIP: "10.96.0.11", backends: []))
+            return ((), true)
+        }
+        _ = try await store.apply { state in (state.services.remove(ServiceName(namespace: "default", name: "a")), true) }
+        _ = try await store.apply { state in
+            state.put(DataplaneFixture.service("c", clusterIP: "10.96.0.12", backends: [("10.244.1.7", 80)]))
+            return ((), true)
+        }
+        try await eventually(5, "the state file") { FileManager.default.fileExists(atPath: path) }
+        await programmer.flush()
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+
+        let restarted = try DataplaneFixture.programmer(stateFile: path)
+        let restored = try XCTUnwrap(restarted.restored)
+        let (state, generation) = (await store.state, await store.generation)
+        XCTAssertEqual(restored.state, state)
+        XCTAssertEqual(restored.generation, generation)
+        let repairs = try await restarted.targetReady(target)
+        XCTAssertEqual(repairs, 0, "same ids after the restart: the target already holds exactly this")
+    }
+
+    func testCorruptStateFileIsACleanError() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("infra-state-\(UUID()).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data("{not json".utf8).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try DataplaneFixture.programmer(stateFile: path)) { error in
+            XCTAssertTrue("\(error)".contains(path), "\(error)")
+        }
+    }
+}
+
+final class IDAllocatorTests: XCTestCase {
+    func testLiveIdsAreNeverHandedOutTwiceAndReleasedOnesComeBack() {
+        var allocator = IDAllocator(range: 1...3)
+        let ids = (0..<3).compactMap { _ in allocator.allocate() }
+        XCTAssertEqual(Set(ids), [1, 2, 3])
+        XCTAssertNil(allocator.allocate(), "the range is exhausted")
+        allocator.release(2)
+        allocator.release(2)
+        XCTAssertEqual(allocator.allocate(), 2)
+        XCTAssertNil(allocator.allocate())
+    }
+
+    func testClaimMarksRestoredIdsLiveAndFreesTheGap() {
+        var allocator = IDAllocator(range: 1...10)
+        XCTAssertTrue(allocator.claim(4))
+        XCTAssertFalse(allocator.claim(4), "already live")
+        XCTAssertFalse(allocator.claim(11), "outside the range")
+        let next = (0..<4).compactMap { _ in allocator.allocate() }
+        XCTAssertEqual(Set(next), [1, 2, 3, 5])
+    }
+}
