@@ -238,10 +238,11 @@ def dump_target(address: str, device_id: int = 1, tls_dir: Path | None = None, s
 # Entity builders (protobuf JSON for p4.v1 messages), names resolved through a P4Info
 
 
-def encode(value: int) -> str:
+def encode(value: int, bitwidth: int | None = None) -> str:
     """A non-negative integer as the shortest big-endian bytestring (zero is one 0x00 byte),
-    base64 for protobuf JSON. Widths are not checked here: that is the target's job."""
-    length = max(1, (value.bit_length() + 7) // 8)
+    or padded to the full width of a bit<bitwidth> field, base64 for protobuf JSON. Widths are
+    not checked here: that is the target's job."""
+    length = max(1, (value.bit_length() + 7) // 8, ((bitwidth or 0) + 7) // 8)
     return base64.b64encode(value.to_bytes(length, "big")).decode()
 
 

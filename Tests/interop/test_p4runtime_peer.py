@@ -184,6 +184,29 @@ def test_refusals_carry_a_p4_error_per_update(primary, schema):
     assert refused.value.details[0]["canonical_code"] == NOT_FOUND, refused.value.details
 
 
+def test_padded_bytestrings_name_the_same_entry_and_read_back_canonical(primary, schema):
+    """§8.3: a server accepts values padded to the field's full width and reads back the
+    canonical (shortest) form; padded and canonical spellings are one key."""
+    padded = schema.table_entry("policy_acl", {"hdr.ipv4.src_addr": ("ternary", 0x0A000000, 0xFF000000),
+                                               "hdr.ipv4.protocol": ("exact", 6)}, action="permit", priority=3)
+    padded["table_entry"]["match"][1]["exact"]["value"] = p4.encode(6, bitwidth=8)
+    route = schema.table_entry("pod_route", {"hdr.ipv4.dst_addr": ("lpm", 0x0A000000, 8)}, action="to_port",
+                               params={"port": 1, "dmac": 0x02})
+    route["table_entry"]["match"][0]["lpm"]["value"] = p4.encode(0x0A000000, bitwidth=32)
+    route["table_entry"]["action"]["action"]["params"] = [
+        {"param_id": 1, "value": p4.encode(1, bitwidth=9)}, {"param_id": 2, "value": p4.encode(0x02, bitwidth=48)}]
+    assert route["table_entry"]["action"]["action"]["params"][1]["value"] == "AAAAAAAC", "six bytes on the wire"
+    primary.write([insert(padded), insert(route)])
+
+    canonical_route = schema.table_entry("pod_route", {"hdr.ipv4.dst_addr": ("lpm", 0x0A000000, 8)}, action="to_port",
+                                         params={"port": 1, "dmac": 0x02})
+    read = primary.read([schema.all_entries("pod_route")])
+    assert read == [canonical_route], read
+    with pytest.raises(p4.PeerError) as refused:
+        primary.write([insert(canonical_route)])
+    assert [d["canonical_code"] for d in refused.value.details] == [ALREADY_EXISTS]
+
+
 def test_non_primary_writer_is_refused(p4rt_python, emulator, primary, schema):
     entry = routes(schema)[0]
     with p4.P4RuntimePeer(p4rt_python) as backup:
