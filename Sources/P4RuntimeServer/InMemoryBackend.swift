@@ -19,6 +19,9 @@ public struct InMemoryBackend: P4TargetBackend {
     private var defaults: [UInt32: P4_V1_TableEntry] = [:]
     private var profileMembers: [UInt32: [UInt32: P4_V1_ActionProfileMember]] = [:]
     private var profileGroups: [UInt32: [UInt32: P4_V1_ActionProfileGroup]] = [:]
+    /// Only cells holding a non-zero value: counters can have millions of cells and most
+    /// stay zero in an emulator where no packets flow.
+    private var counterCells: [UInt32: [Int64: P4_V1_CounterData]] = [:]
 
     public init() {}
 
@@ -87,5 +90,19 @@ public struct InMemoryBackend: P4TargetBackend {
 
     public mutating func removeGroup(profileID: UInt32, groupID: UInt32) throws {
         profileGroups[profileID]?[groupID] = nil
+    }
+
+    public func counterData(counterID: UInt32, index: Int64) -> P4_V1_CounterData {
+        counterCells[counterID]?[index] ?? P4_V1_CounterData()
+    }
+
+    public mutating func setCounterData(_ data: P4_V1_CounterData, counterID: UInt32, indices: Range<Int64>) throws {
+        let zero = data == P4_V1_CounterData()
+        if zero {
+            // A reset touches only the stored cells, however large the range.
+            counterCells[counterID] = counterCells[counterID]?.filter { !indices.contains($0.key) }
+        } else {
+            for index in indices { counterCells[counterID, default: [:]][index] = data }
+        }
     }
 }

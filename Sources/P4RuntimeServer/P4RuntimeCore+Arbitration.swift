@@ -7,7 +7,7 @@ import P4RuntimeAPI
 public final class P4StreamSession: Sendable {
     let id: Int
     let core: P4RuntimeCore
-    /// Arbitration notifications for this stream, in order; finishes on `close`.
+    /// Arbitration notifications and StreamErrors for this stream, in order; finishes on `close`.
     public let responses: AsyncStream<P4_V1_StreamMessageResponse>
 
     init(id: Int, core: P4RuntimeCore, responses: AsyncStream<P4_V1_StreamMessageResponse>) {
@@ -18,15 +18,30 @@ public final class P4StreamSession: Sendable {
 
     /// Handles one client message. A thrown error ends the stream with its code (§16.2:
     /// arbitration errors are never StreamErrors).
+    ///
+    /// There is no packet I/O, digest or stream extension in the emulator. The message is
+    /// dropped, as the spec allows (§16.1), and the client is told why with an UNIMPLEMENTED
+    /// StreamError carrying it back (§16.6), so a controller waiting on a PacketOut's effect
+    /// does not wait in silence. No PacketIn is ever sent.
     public func receive(_ message: P4_V1_StreamMessageRequest) throws {
+        var error = P4_V1_StreamError()
+        error.canonicalCode = P4ServerError.Code.unimplemented.rawValue
         switch message.update {
         case .arbitration(let update)?:
-            try core.arbitrate(stream: id, update)
-        case .packet?, .digestAck?, .other?, nil:
-            // No packet I/O or digests in the emulator; a dropped PacketOut is allowed (§16.1)
-            // and StreamError reports are optional (§16.6).
-            break
+            return try core.arbitrate(stream: id, update)
+        case .packet(let packet)?:
+            error.message = "packet I/O (PacketOut/PacketIn) is not supported by this target; the packet was dropped"
+            error.packetOut.packetOut = packet
+        case .digestAck(let ack)?:
+            error.message = "digests are not supported by this target; there is no digest list to acknowledge"
+            error.digestListAck.digestListAck = ack
+        case .other(let other)?:
+            error.message = "stream extensions (StreamMessageRequest.other) are not supported by this target"
+            error.other.other = other
+        case nil:
+            return
         }
+        core.send(error, toStream: id)
     }
 
     public func close() { core.closeStream(id) }
@@ -97,6 +112,12 @@ extension P4RuntimeCore {
                 state.arbitration.notify(key, [id])
             }
         }
+    }
+
+    func send(_ error: P4_V1_StreamError, toStream id: Int) {
+        var response = P4_V1_StreamMessageResponse()
+        response.error = error
+        state.withLock { state in _ = state.arbitration.streams[id]?.continuation.yield(response) }
     }
 
     func closeStream(_ id: Int) {

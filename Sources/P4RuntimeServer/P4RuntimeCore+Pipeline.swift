@@ -3,9 +3,15 @@ import P4Info
 import P4RuntimeAPI
 
 extension P4RuntimeCore {
-    /// SetForwardingPipelineConfig (§14). Supported: VERIFY and VERIFY_AND_COMMIT.
-    /// VERIFY_AND_SAVE + COMMIT and RECONCILE_AND_COMMIT answer UNIMPLEMENTED (facts §5):
-    /// SAVE would require Writes checked against a config that is not realized yet.
+    /// SetForwardingPipelineConfig (§14, facts §4.11), every action:
+    /// - VERIFY checks and changes nothing; VERIFY_AND_COMMIT realizes and clears all state.
+    /// - VERIFY_AND_SAVE stores the config. The dataplane keeps the committed program and its
+    ///   state; later Reads and Writes use the saved config's ids and go to a staging record.
+    /// - COMMIT realizes the saved config and replays the Writes made since the save
+    ///   (NOT_FOUND when nothing is saved, INVALID_ARGUMENT when the request has a config).
+    /// - RECONCILE_AND_COMMIT realizes a new config keeping the forwarding state, when
+    ///   `PipelineCompatibility` allows it (INVALID_ARGUMENT otherwise, nothing changes).
+    /// A pending saved config is dropped by VERIFY_AND_COMMIT and RECONCILE_AND_COMMIT.
     public func setForwardingPipelineConfig(_ request: P4_V1_SetForwardingPipelineConfigRequest) throws -> P4_V1_SetForwardingPipelineConfigResponse {
         try state.withLock { state in
             try checkPrimary(state, deviceID: request.deviceID, role: request.role, electionID: request.hasElectionID ? request.electionID : nil)
@@ -15,19 +21,32 @@ extension P4RuntimeCore {
                 try wrapBackend { try state.backend.verify(index, deviceConfig: request.config.p4DeviceConfig) }
             case .verifyAndCommit:
                 let index = try verifiedIndex(request)
-                try wrapBackend {
-                    try state.backend.verify(index, deviceConfig: request.config.p4DeviceConfig)
-                    try state.backend.realize(index, deviceConfig: request.config.p4DeviceConfig)
-                    for table in index.allTables {
-                        try state.backend.setDefaultEntry(Self.initialDefaultEntry(table), tableID: table.id)
-                    }
+                try commit(ActivePipeline(index: index, config: request.config), restoring: nil, state: &state)
+            case .verifyAndSave:
+                let index = try verifiedIndex(request)
+                try wrapBackend { try state.backend.verify(index, deviceConfig: request.config.p4DeviceConfig) }
+                var staging: any P4TargetBackend = InMemoryBackend()
+                try Self.installInitialDefaults(index, into: &staging)
+                state.saved = SavedPipeline(pipeline: ActivePipeline(index: index, config: request.config), staging: staging)
+                logger.info("pipeline saved: \(index.allTables.count) tables; Writes use it, the dataplane waits for COMMIT")
+            case .commit:
+                guard !request.hasConfig else {
+                    throw P4ServerError(.invalidArgument, "COMMIT takes no config; it realizes the one saved by VERIFY_AND_SAVE")
                 }
-                state.pipeline = ActivePipeline(index: index, config: request.config)
-                logger.info("pipeline committed: \(index.allTables.count) tables, \(index.allActions.count) actions")
-            case .verifyAndSave, .commit:
-                throw P4ServerError(.unimplemented, "\(request.action) is not supported; use VERIFY_AND_COMMIT")
+                guard let saved = state.saved else {
+                    throw P4ServerError(.notFound, "COMMIT: no config is saved; send VERIFY_AND_SAVE first")
+                }
+                let writes = ForwardingSnapshot(of: saved.staging, index: saved.pipeline.index)
+                try commit(saved.pipeline, restoring: writes, state: &state)
             case .reconcileAndCommit:
-                throw P4ServerError(.unimplemented, "RECONCILE_AND_COMMIT is not supported; use VERIFY_AND_COMMIT (clears forwarding state)")
+                let index = try verifiedIndex(request)
+                var kept: ForwardingSnapshot?
+                if let running = state.pipeline {
+                    let snapshot = ForwardingSnapshot(of: state.backend, index: running.index)
+                    try PipelineCompatibility.check(snapshot, from: running.index, to: index)
+                    kept = snapshot
+                }
+                try commit(ActivePipeline(index: index, config: request.config), restoring: kept, state: &state)
             case .unspecified, .UNRECOGNIZED:
                 throw P4ServerError(.invalidArgument, "SetForwardingPipelineConfig action is unspecified")
             }
@@ -35,11 +54,39 @@ extension P4RuntimeCore {
         }
     }
 
+    /// Realizes `pipeline` (all state cleared, initial defaults installed), then writes back
+    /// `snapshot`. Once realized the new pipeline is the running one even if the restore
+    /// fails; the error then says the state is partial.
+    private func commit(_ pipeline: ActivePipeline, restoring snapshot: ForwardingSnapshot?, state: inout CoreState) throws {
+        let deviceConfig = pipeline.config.p4DeviceConfig
+        try wrapBackend {
+            try state.backend.verify(pipeline.index, deviceConfig: deviceConfig)
+            try state.backend.realize(pipeline.index, deviceConfig: deviceConfig)
+            try Self.installInitialDefaults(pipeline.index, into: &state.backend)
+        }
+        state.pipeline = pipeline
+        state.saved = nil
+        do {
+            try snapshot?.replay(into: &state.backend)
+        } catch {
+            throw P4ServerError(.internalError, "pipeline realized but restoring its forwarding state failed, so the state is partial: \(error)")
+        }
+        logger.info("pipeline committed: \(pipeline.index.allTables.count) tables, \(pipeline.index.allActions.count) actions\(snapshot == nil ? "" : ", forwarding state restored")")
+    }
+
+    private static func installInitialDefaults(_ index: P4InfoIndex, into backend: inout any P4TargetBackend) throws {
+        for table in index.allTables {
+            try backend.setDefaultEntry(initialDefaultEntry(table), tableID: table.id)
+        }
+    }
+
     /// GetForwardingPipelineConfig (§15): OK with `config` unset when no pipeline is set.
+    /// While a VERIFY_AND_SAVE waits for COMMIT it returns the saved config: the one whose ids
+    /// Reads and Writes use, so a client decoding a Read with this P4Info gets it right.
     public func getForwardingPipelineConfig(_ request: P4_V1_GetForwardingPipelineConfigRequest) throws -> P4_V1_GetForwardingPipelineConfigResponse {
         try checkDevice(request.deviceID)
         var response = P4_V1_GetForwardingPipelineConfigResponse()
-        guard let config = state.withLock({ $0.pipeline?.config }) else { return response }
+        guard let config = state.withLock({ $0.current?.config }) else { return response }
         var out = P4_V1_ForwardingPipelineConfig()
         if config.hasCookie { out.cookie = config.cookie }
         switch request.responseType {

@@ -10,10 +10,10 @@ extension P4RuntimeCore {
     public func read(_ request: P4_V1_ReadRequest) throws -> (batches: [[P4_V1_Entity]], failure: P4ServerError?) {
         try checkDevice(request.deviceID)
         return try state.withLock { state in
-            guard let pipeline = state.pipeline else {
+            guard let pipeline = state.current else {
                 throw P4ServerError(.failedPrecondition, "no forwarding pipeline is set")
             }
-            let reader = EntityReader(index: pipeline.index, backend: state.backend)
+            let reader = EntityReader(index: pipeline.index, backend: state.currentBackend)
             var batches: [[P4_V1_Entity]] = []
             var results: [P4_V1_Error] = []
             var failures = 0
@@ -40,27 +40,19 @@ struct EntityReader {
     func read(_ entity: P4_V1_Entity) throws -> [P4_V1_Entity] {
         switch entity.entity {
         case .tableEntry(let filter)?:
-            return try tableEntries(filter).map { entry in
-                var out = P4_V1_Entity()
-                out.tableEntry = entry
-                return out
-            }
+            return try tableEntries(filter).map { .init(.tableEntry($0)) }
         case .actionProfileMember(let filter)?:
             return try profiles(filter.actionProfileID).flatMap { backend.members(profileID: $0.id) }
                 .filter { filter.memberID == 0 || $0.memberID == filter.memberID }
-                .map { member in
-                    var out = P4_V1_Entity()
-                    out.actionProfileMember = member
-                    return out
-                }
+                .map { .init(.actionProfileMember($0)) }
         case .actionProfileGroup(let filter)?:
             return try profiles(filter.actionProfileID).flatMap { backend.groups(profileID: $0.id) }
                 .filter { filter.groupID == 0 || $0.groupID == filter.groupID }
-                .map { group in
-                    var out = P4_V1_Entity()
-                    out.actionProfileGroup = group
-                    return out
-                }
+                .map { .init(.actionProfileGroup($0)) }
+        case .counterEntry(let filter)?:
+            return try counterEntries(filter).map { .init(.counterEntry($0)) }
+        case .directCounterEntry(let filter)?:
+            return try directCounterEntries(filter).map { .init(.directCounterEntry($0)) }
         case nil:
             throw P4ServerError(.invalidArgument, "entity has nothing set; there is no read-everything request")
         case .some(let other):
@@ -69,7 +61,7 @@ struct EntityReader {
     }
 
     private func profiles(_ id: UInt32) throws -> [P4ActionProfileInfo] {
-        if id == 0 { return index.p4info.actionProfiles.compactMap { index.actionProfile(id: $0.preamble.id) } }
+        if id == 0 { return index.allActionProfiles }
         guard let profile = index.actionProfile(id: id) else { throw P4ServerError(.notFound, "unknown action profile id \(id)") }
         return [profile]
     }
@@ -104,16 +96,27 @@ struct EntityReader {
             }
             if !filter.metadata.isEmpty { entries = entries.filter { $0.metadata == filter.metadata } }
             if filter.controllerMetadata != 0 { entries = entries.filter { $0.controllerMetadata == filter.controllerMetadata } }
-            if !filter.hasCounterData {
-                // Direct counters come back only when asked for (§9.1.7).
-                entries = entries.map { entry in
-                    var entry = entry
+            let hasDirectCounter = index.directCounter(of: table) != nil
+            entries = entries.map { entry in
+                var entry = entry
+                if !filter.hasCounterData {
+                    // Direct counters come back only when asked for (§9.1.7).
                     entry.clearCounterData()
-                    return entry
+                } else if hasDirectCounter && !entry.hasCounterData {
+                    entry.counterData = P4_V1_CounterData()  // never written: zero, but present
                 }
+                return entry
             }
             result += entries
         }
         return result
+    }
+}
+
+extension P4_V1_Entity {
+    /// An entity holding one read result.
+    init(_ entity: OneOf_Entity) {
+        self.init()
+        self.entity = entity
     }
 }

@@ -9,7 +9,7 @@ extension P4RuntimeCore {
     public func write(_ request: P4_V1_WriteRequest) throws -> P4_V1_WriteResponse {
         try state.withLock { state in
             try checkPrimary(state, deviceID: request.deviceID, role: request.role, electionID: request.hasElectionID ? request.electionID : nil)
-            guard let pipeline = state.pipeline else {
+            guard let pipeline = state.current else {
                 throw P4ServerError(.failedPrecondition, "no forwarding pipeline is set; send SetForwardingPipelineConfig first")
             }
             switch request.atomicity {
@@ -17,23 +17,25 @@ extension P4RuntimeCore {
             case .rollbackOnError, .dataplaneAtomic, .UNRECOGNIZED:
                 throw P4ServerError(.unimplemented, "atomicity \(request.atomicity) is not supported; only CONTINUE_ON_ERROR")
             }
-            var writer = UpdateApplier(validator: EntryValidator(index: pipeline.index), backend: state.backend)
-            // Leave a cheap placeholder so the applier holds the only reference to the state:
-            // otherwise its first mutation would copy every table (copy-on-write).
-            state.backend = InMemoryBackend()
-            var results: [P4_V1_Error] = []
-            var failures = 0
-            for update in request.updates {
-                do {
-                    try writer.apply(update)
-                    results.append(P4_V1_Error())
-                } catch {
-                    let failure = P4ServerError.wrapping(error)
-                    failures += 1
-                    results.append(failure.p4Error)
+            let (results, failures) = state.withCurrentBackend { backend in
+                var writer = UpdateApplier(validator: EntryValidator(index: pipeline.index), backend: backend)
+                // Leave a cheap placeholder so the applier holds the only reference to the state:
+                // otherwise its first mutation would copy every table (copy-on-write).
+                backend = InMemoryBackend()
+                var results: [P4_V1_Error] = []
+                var failures = 0
+                for update in request.updates {
+                    do {
+                        try writer.apply(update)
+                        results.append(P4_V1_Error())
+                    } catch {
+                        failures += 1
+                        results.append(P4ServerError.wrapping(error).p4Error)
+                    }
                 }
+                backend = writer.backend
+                return (results, failures)
             }
-            state.backend = writer.backend
             if failures > 0 {
                 throw P4ServerError(.unknown, "\(failures) of \(request.updates.count) updates failed", details: results)
             }

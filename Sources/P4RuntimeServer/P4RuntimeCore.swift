@@ -48,8 +48,29 @@ struct ActivePipeline: Sendable {
     var config: P4_V1_ForwardingPipelineConfig
 }
 
+/// A config stored by VERIFY_AND_SAVE and not yet committed. Writes made meanwhile use its
+/// ids (§14) and land in `staging`, a software record replayed into the backend on COMMIT,
+/// so the dataplane keeps forwarding with the committed program until then.
+struct SavedPipeline: Sendable {
+    var pipeline: ActivePipeline
+    var staging: any P4TargetBackend
+}
+
 struct CoreState: Sendable {
     var backend: any P4TargetBackend
     var pipeline: ActivePipeline?
+    var saved: SavedPipeline?
     var arbitration = ArbitrationTable()
+
+    /// The pipeline Reads and Writes answer to: the saved one while it waits for COMMIT.
+    var current: ActivePipeline? { saved?.pipeline ?? pipeline }
+
+    /// The state Reads see: the staging record while a saved config waits, else the backend.
+    var currentBackend: any P4TargetBackend { saved?.staging ?? backend }
+
+    /// Runs `body` on the state Writes change (see `currentBackend`).
+    mutating func withCurrentBackend<R>(_ body: (inout any P4TargetBackend) throws -> R) rethrows -> R {
+        if saved != nil { return try body(&saved!.staging) }
+        return try body(&backend)
+    }
 }

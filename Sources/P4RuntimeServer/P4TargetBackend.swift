@@ -10,10 +10,22 @@ import P4RuntimeAPI
 /// under one lock, so a backend only stores and realizes. Entries arrive canonical (shortest
 /// bytestrings, matches sorted by field id) and are returned as stored. A backend that cannot
 /// realize something throws; a `P4ServerError` keeps its code, anything else becomes INTERNAL.
+///
+/// Pipeline changes need no more than `verify` and `realize`: COMMIT (after VERIFY_AND_SAVE)
+/// and RECONCILE_AND_COMMIT are done by the core as `realize` followed by a replay of the
+/// kept state through the same put/set calls a Write makes.
+///
+/// Counters: indexed counter cells go through `counterData` / `setCounterData`. A direct
+/// counter's value travels on its table entry (`counter_data`), so `tableEntry` and
+/// `tableEntries` return it and `putTableEntry` presets it. In memory, no packets flow and a
+/// counter holds what was last written (zero at first). A dataplane backend (DPDK) answers
+/// reads from the pipeline's statistics instead and treats a write as a preset of the cell,
+/// usually a reset to zero (keeping a per-cell offset where the hardware counter cannot be
+/// written).
 public protocol P4TargetBackend: Sendable {
     /// Checks that `pipeline` could be realized, changing nothing (VERIFY).
     func verify(_ pipeline: P4InfoIndex, deviceConfig: Data) throws
-    /// Realizes `pipeline` and drops all forwarding state (VERIFY_AND_COMMIT).
+    /// Realizes `pipeline` and drops all forwarding state, counters included (VERIFY_AND_COMMIT).
     mutating func realize(_ pipeline: P4InfoIndex, deviceConfig: Data) throws
 
     func tableEntry(_ key: P4TableEntryKey) -> P4_V1_TableEntry?
@@ -36,4 +48,11 @@ public protocol P4TargetBackend: Sendable {
     func groups(profileID: UInt32) -> [P4_V1_ActionProfileGroup]
     mutating func putGroup(_ group: P4_V1_ActionProfileGroup) throws
     mutating func removeGroup(profileID: UInt32, groupID: UInt32) throws
+
+    /// One cell of an indexed counter (§9.3.1), zero for a cell never written. The core has
+    /// checked the counter id and that `index` is within the counter's size.
+    func counterData(counterID: UInt32, index: Int64) -> P4_V1_CounterData
+    /// Sets the cells `indices` of a counter to `data` (CounterEntry MODIFY; all cells when
+    /// the request leaves the index unset).
+    mutating func setCounterData(_ data: P4_V1_CounterData, counterID: UInt32, indices: Range<Int64>) throws
 }

@@ -54,13 +54,6 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(thrownCode { _ = try f.core.setForwardingPipelineConfig(try pipelineRequest(.unspecified)) }, .invalidArgument)
     }
 
-    func testReconcileSaveAndCommitAreUnimplemented() throws {
-        let f = try Fixture()
-        for action in [P4_V1_SetForwardingPipelineConfigRequest.Action.reconcileAndCommit, .verifyAndSave, .commit] {
-            XCTAssertEqual(thrownCode { _ = try f.core.setForwardingPipelineConfig(try pipelineRequest(action)) }, .unimplemented)
-        }
-    }
-
     func testCapabilities() throws {
         let core = P4RuntimeCore(deviceID: 1)
         XCTAssertEqual(try core.capabilities(P4_V1_CapabilitiesRequest()).p4RuntimeApiVersion, "1.5.0")

@@ -5,8 +5,8 @@ import P4RuntimeAPI
 import XCTest
 
 /// A small program: an exact table with a direct counter and a @defaultonly action, a ternary
-/// ACL, an lpm route table with a const default, a range table, and an exact table implemented
-/// by an action selector (size 3, groups of at most 2).
+/// ACL, an lpm route table with a const default, a range table, an exact table implemented
+/// by an action selector (size 3, groups of at most 2), and an indexed counter of 8 cells.
 enum TestPipeline {
     static let exact: UInt32 = 0x0200_0001
     static let acl: UInt32 = 0x0200_0002
@@ -21,6 +21,8 @@ enum TestPipeline {
     static let keyless: UInt32 = 0x0200_0007
     static let opt: UInt32 = 0x0200_0008
     static let plainProfile: UInt32 = 0x1100_0002
+    static let portStats: UInt32 = 0x1200_0001
+    static let exactHits: UInt32 = 0x1300_0001
 
     static let text = """
     pkg_info { arch: "pna" }
@@ -97,6 +99,11 @@ enum TestPipeline {
       preamble { id: 285212674 name: "ingress.plain_prof" alias: "plain_prof" }
       size: 4
     }
+    counters {
+      preamble { id: 301989889 name: "ingress.port_stats" alias: "port_stats" }
+      spec { unit: BOTH }
+      size: 8
+    }
     direct_counters {
       preamble { id: 318767105 name: "ingress.exact_hits" alias: "exact_hits" }
       spec { unit: BOTH }
@@ -125,12 +132,15 @@ func electionID(_ low: UInt64) -> P4_V1_Uint128 {
     return id
 }
 
-func pipelineRequest(_ action: P4_V1_SetForwardingPipelineConfigRequest.Action = .verifyAndCommit, election: UInt64 = 10, cookie: UInt64? = 42) throws -> P4_V1_SetForwardingPipelineConfigRequest {
+func pipelineRequest(
+    _ action: P4_V1_SetForwardingPipelineConfigRequest.Action = .verifyAndCommit, election: UInt64 = 10, cookie: UInt64? = 42,
+    p4info: P4_Config_V1_P4Info? = nil
+) throws -> P4_V1_SetForwardingPipelineConfigRequest {
     var request = P4_V1_SetForwardingPipelineConfigRequest()
     request.deviceID = 1
     request.electionID = electionID(election)
     request.action = action
-    request.config.p4Info = try TestPipeline.index().p4info
+    request.config.p4Info = try p4info ?? TestPipeline.index().p4info
     request.config.p4DeviceConfig = Data("spec".utf8)
     if let cookie { request.config.cookie.cookie = cookie }
     return request
@@ -221,6 +231,31 @@ func group(_ id: UInt32, members: [UInt32], maxSize: Int32 = 0) -> P4_V1_Entity 
     }
     var entity = P4_V1_Entity()
     entity.actionProfileGroup = group
+    return entity
+}
+
+func counts(packets: Int64, bytes: Int64 = 0) -> P4_V1_CounterData {
+    var data = P4_V1_CounterData()
+    data.packetCount = packets
+    data.byteCount = bytes
+    return data
+}
+
+/// A CounterEntry: without `index` it means every cell, without `data` "no change" / "read".
+func counterEntity(_ counter: UInt32 = TestPipeline.portStats, index: Int64? = nil, data: P4_V1_CounterData? = nil) -> P4_V1_Entity {
+    var entity = P4_V1_Entity()
+    entity.counterEntry.counterID = counter
+    if let index { entity.counterEntry.index.index = index }
+    if let data { entity.counterEntry.data = data }
+    return entity
+}
+
+/// A DirectCounterEntry for the entry with this key (match empty: every entry, for reads).
+func directCounterEntity(_ table: UInt32, _ matches: [P4_V1_FieldMatch], data: P4_V1_CounterData? = nil) -> P4_V1_Entity {
+    var entity = P4_V1_Entity()
+    entity.directCounterEntry.tableEntry.tableID = table
+    entity.directCounterEntry.tableEntry.match = matches
+    if let data { entity.directCounterEntry.data = data }
     return entity
 }
 

@@ -20,15 +20,33 @@ struct UpdateApplier {
             try applyMember(member, update.type)
         case .actionProfileGroup(let group)?:
             try applyGroup(group, update.type)
+        case .counterEntry(let counter)?:
+            try applyCounter(counter, update.type)
+        case .directCounterEntry(let counter)?:
+            try applyDirectCounter(counter, update.type)
         case nil:
             throw P4ServerError(.invalidArgument, "update has no entity set")
         case .some(let other):
-            throw P4ServerError(.unimplemented, "entity kind \(Self.kindName(other)) is not supported by this target")
+            throw P4ServerError(.unimplemented, "\(Self.kindName(other)) are not supported by this target")
         }
     }
 
+    /// What an entity kind is called in errors, so an UNIMPLEMENTED names the feature.
     static func kindName(_ entity: P4_V1_Entity.OneOf_Entity) -> String {
-        String(describing: entity).split(separator: "(").first.map(String.init) ?? "?"
+        switch entity {
+        case .externEntry: "extern entries (ExternEntry)"
+        case .tableEntry: "table entries"
+        case .actionProfileMember: "action profile members"
+        case .actionProfileGroup: "action profile groups"
+        case .meterEntry: "meters (MeterEntry)"
+        case .directMeterEntry: "direct meters (DirectMeterEntry)"
+        case .counterEntry: "counters (CounterEntry)"
+        case .directCounterEntry: "direct counters (DirectCounterEntry)"
+        case .packetReplicationEngineEntry: "multicast groups and clone sessions (PacketReplicationEngineEntry)"
+        case .valueSetEntry: "parser value sets (ValueSetEntry)"
+        case .registerEntry: "registers (RegisterEntry)"
+        case .digestEntry: "digests (DigestEntry)"
+        }
     }
 
     // MARK: Table entries
@@ -101,7 +119,7 @@ struct UpdateApplier {
         if entry.hasMeterConfig || entry.hasMeterCounterData {
             throw P4ServerError(.unimplemented, "direct meters are not supported by this target")
         }
-        if entry.hasCounterData && !table.directResourceIDs.contains(where: { index.directCounter(id: $0) != nil }) {
+        if entry.hasCounterData && index.directCounter(of: table) == nil {
             throw P4ServerError(.invalidArgument, "table \"\(table.name)\" has no direct counter; counter_data must be unset")
         }
     }
