@@ -208,4 +208,37 @@ final class EmulatedTargetProgrammingTests: XCTestCase {
             }
         }
     }
+
+    func testBackendChangesAndServiceDeleteKeepDependencyOrder() async throws {
+        try await withProgrammedEmulator { store, emulator, info in
+            let name = ServiceName(namespace: "default", name: "web")
+            _ = try await store.apply { state in
+                state.put(DataplaneFixture.service("web", clusterIP: "10.96.0.10", backends: [("10.244.1.7", 80), ("10.244.1.8", 80)]))
+                return ((), true)
+            }
+            // One backend replaced: a member insert, a group modify and a member delete, in that order.
+            _ = try await store.apply { state in
+                state.put(DataplaneFixture.service("web", clusterIP: "10.96.0.10", backends: [("10.244.1.8", 80), ("10.244.1.9", 80)]))
+                return ((), true)
+            }
+            let profile = try info.actionProfile("service_backends").id
+            try await emulator.withReader { reader in
+                let members = try await reader.read([P4_V1_Entity(P4_V1_ActionProfileMember.with { $0.actionProfileID = profile })]).map(\.actionProfileMember)
+                let ips = Set(members.map { $0.action.params[0].value })
+                XCTAssertEqual(ips, [Data([10, 244, 1, 8]), Data([10, 244, 1, 9])])
+                let groups = try await reader.read([P4_V1_Entity(P4_V1_ActionProfileGroup.with { $0.actionProfileID = profile })]).map(\.actionProfileGroup)
+                XCTAssertEqual(Set(groups.flatMap { $0.members.map(\.memberID) }), Set(members.map(\.memberID)))
+            }
+            // Deleting the service removes the entry before the group and the group before its members.
+            _ = try await store.apply { state in (state.services.remove(name), true) }
+            try await emulator.withReader { reader in
+                let left = try await reader.read([
+                    try info.allEntries(ofTable: "service_lb"),
+                    P4_V1_Entity(P4_V1_ActionProfileGroup.with { $0.actionProfileID = profile }),
+                    P4_V1_Entity(P4_V1_ActionProfileMember.with { $0.actionProfileID = profile }),
+                ])
+                XCTAssertTrue(left.isEmpty, "\(left)")
+            }
+        }
+    }
 }
