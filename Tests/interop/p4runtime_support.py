@@ -338,6 +338,46 @@ class Schema:
             body["max_size"] = max_size
         return {"action_profile_group": body}
 
+    def sample_entities(self) -> tuple[list[dict], list[dict], list[str]]:
+        """One valid entry for every table a controller can write, built from the P4Info alone:
+        (action profile members the entries use, table entries, names of the tables skipped
+        and why). Every match field gets the value 1 in its kind (full-length LPM prefix,
+        ternary mask 1, range 1..1), every action parameter 1, the priority 1 where needed;
+        a table behind an action profile gets a member of its first action."""
+        actions = {a["preamble"]["id"]: a for a in self.p4info.get("actions", [])}
+        members: list[dict] = []
+        entries: list[dict] = []
+        skipped: list[str] = []
+        for table in self.p4info.get("tables", []):
+            name = table["preamble"]["name"]
+            fields = table.get("match_fields", [])
+            usable = [ref["id"] for ref in table.get("action_refs", [])
+                      if ref.get("scope") != "DEFAULT_ONLY" and "@defaultonly" not in ref.get("annotations", [])]
+            if table.get("is_const_table") or not fields or not usable:
+                skipped.append(f"{name}: const, keyless or without an entry action")
+                continue
+            kinds = {"EXACT": lambda w: ("exact", 1), "LPM": lambda w: ("lpm", 1, w), "TERNARY": lambda w: ("ternary", 1, 1),
+                     "RANGE": lambda w: ("range", 1, 1), "OPTIONAL": lambda w: ("optional", 1)}
+            if any(f.get("match_type") not in kinds or not f.get("bitwidth") for f in fields):
+                skipped.append(f"{name}: a match field of another kind or without a bitwidth")
+                continue
+            action = actions[usable[0]]
+            if any(not p.get("bitwidth") for p in action.get("params", [])):
+                skipped.append(f"{name}: action {action['preamble']['name']} has a parameter without a bitwidth")
+                continue
+            match = {f["name"]: kinds[f["match_type"]](f["bitwidth"]) for f in fields}
+            priority = 1 if any(f["match_type"] != "EXACT" and f["match_type"] != "LPM" for f in fields) else 0
+            params = {p["name"]: 1 for p in action.get("params", [])}
+            if table.get("implementation_id"):
+                profile = next(p for p in self.p4info.get("action_profiles", [])
+                               if p["preamble"]["id"] == table["implementation_id"])
+                member_id = len(members) + 1
+                members.append(self.member(profile["preamble"]["name"], member_id, action["preamble"]["name"], params))
+                entries.append(self.table_entry(name, match, priority=priority, member_id=member_id))
+            else:
+                entries.append(self.table_entry(name, match, action=action["preamble"]["name"], params=params, priority=priority))
+        return members, entries, skipped
+
     def all_entries(self, table: str | None = None) -> dict:
         """Wildcard read of one table's entries, or of every table's when `table` is None."""
         return {"table_entry": {"table_id": self.table_id(table) if table else 0}}

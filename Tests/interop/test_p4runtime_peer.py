@@ -277,20 +277,34 @@ def test_dump_target_names_every_entry(primary, schema, emulator):
     assert p4.dump_target(emulator.address, DEVICE_ID) == expected
 
 
-def test_pipeline_p4info_is_accepted(p4rt_python, emulator):
-    """k8s_dp's P4Info once it is committed (the fixture until then): the target takes it, and
-    a dump lists every table of it, empty."""
+def test_pipeline_p4info_takes_an_entry_in_every_table(p4rt_python, emulator):
+    """k8s_dp's P4Info once it is committed (the fixture until then): the target takes it, a
+    dump lists every table of it, empty, and one entry per writable table, encoded by the
+    independent client from the P4Info alone, is accepted and read back unchanged."""
     path = p4.pipeline_p4info()
     with p4.P4RuntimePeer(p4rt_python) as peer:
         peer.connect(emulator.address, DEVICE_ID)
         peer.arbitrate(PRIMARY)
         peer.call("set_pipeline", p4info_path=str(path), cookie=1)
         schema = p4.Schema.load(peer, path)
-        dumped = peer.dump()
-    tables = {t["preamble"]["name"] for t in schema.p4info.get("tables", [])}
-    assert tables, f"{path} has no tables"
-    assert set(dumped["tables"]) == tables
-    assert all(entries == [] for entries in dumped["tables"].values())
+        empty = peer.dump()
+        tables = {t["preamble"]["name"] for t in schema.p4info.get("tables", [])}
+        assert tables, f"{path} has no tables"
+        assert set(empty["tables"]) == tables
+        assert all(entries == [] for entries in empty["tables"].values())
+
+        members, entries, skipped = schema.sample_entities()
+        assert entries, f"no table of {path} could be written: {skipped}"
+        if members:
+            peer.write([insert(m) for m in members])
+        peer.write([insert(e) for e in entries])
+        assert canonical(peer.read([schema.all_entries()])) == canonical(entries)
+        assert canonical(peer.read([{"action_profile_member": {}}])) == canonical(members)
+        filled = peer.dump()
+    ids = {t["preamble"]["id"]: t["preamble"]["name"] for t in schema.p4info["tables"]}
+    written = {ids[e["table_entry"]["table_id"]] for e in entries}
+    assert {name for name, rows in filled["tables"].items() if rows} == written
+    assert all(len(filled["tables"][name]) == 1 for name in written)
 
 
 def test_mutual_tls(p4rt_python, emulator_binary, pki, tmp_path):
