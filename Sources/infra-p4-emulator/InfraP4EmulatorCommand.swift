@@ -15,7 +15,10 @@ struct InfraP4EmulatorCommand: AsyncParsableCommand {
         discussion: """
         The controller pushes the P4Info with SetForwardingPipelineConfig. Choose --insecure for \
         plaintext or --tls-directory for mutual TLS 1.3 with certificates from infra-pki \
-        (ca.crt, tls.crt, tls.key); one of them is required so plaintext is never an accident.
+        (ca.crt with tls.crt/tls.key, or infrap4d's stratum.crt/stratum.key); one of them is \
+        required so plaintext is never an accident. The TLS files are checked for a rotation \
+        every --reload-interval-seconds; new handshakes use the new certificate, open \
+        connections stay.
         """
     )
 
@@ -25,8 +28,11 @@ struct InfraP4EmulatorCommand: AsyncParsableCommand {
     @Option(help: "The P4Runtime device id this target answers for (0 is allowed for old clients).")
     var deviceID: UInt64 = 1
 
-    @Option(help: "An infra-pki identity directory (ca.crt, tls.crt, tls.key) for mutual TLS 1.3; the certificate should carry the infrap4d identity the manager expects.")
+    @Option(help: "An infra-pki identity directory (ca.crt plus tls.crt/tls.key or stratum.crt/stratum.key) for mutual TLS 1.3; the certificate should carry the infrap4d identity the manager expects.")
     var tlsDirectory: String?
+
+    @Option(help: "How often the TLS files are checked for a rotation, in seconds (1–3600; the manager's tls.reloadIntervalSeconds default).")
+    var reloadIntervalSeconds = TLSSettings(directory: "/").reloadIntervalSeconds
 
     @Flag(help: "Serve plaintext gRPC (loopback tests only).")
     var insecure = false
@@ -38,17 +44,28 @@ struct InfraP4EmulatorCommand: AsyncParsableCommand {
         guard insecure != (tlsDirectory != nil) else {
             throw ValidationError("give exactly one of --insecure and --tls-directory")
         }
+        guard (1...3600).contains(reloadIntervalSeconds) else {
+            throw ValidationError("--reload-interval-seconds must be from 1 to 3600, not \(reloadIntervalSeconds)")
+        }
     }
 
     func run() async throws {
         var logger = Logger(label: "infra.p4-emulator")
         logger.logLevel = logLevel
-        let security: ServerSecurity = try tlsDirectory.map { .mutualTLS(try TLSMaterialStore(files: TLSFiles(directory: $0))) } ?? .insecure
+        let store = try tlsDirectory.map { try TLSMaterialStore(files: EmulatorTLSFiles.files(in: $0)) }
+        let security: ServerSecurity = store.map { .mutualTLS($0) } ?? .insecure
         let transport = try ChannelServerTransport.make(address: try ChannelAddress(parsing: listen), security: security, logger: logger)
         let core = P4RuntimeCore(deviceID: deviceID, logger: logger)
         let server = GRPCServer(transport: transport, services: [core])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
+            if let store {
+                // The manager's rotation rules: a changed set is adopted only when it is valid.
+                let watcher = CertificateWatcher(
+                    watched: [.init(role: "p4runtime-server", store: store)], interval: .seconds(reloadIntervalSeconds), logger: logger
+                )
+                group.addTask { try await watcher.run() }
+            }
             let address = try await transport.listeningAddress
             logger.info("P4Runtime target listening on \(address) for device \(deviceID) (\(tlsDirectory == nil ? "plaintext" : "mTLS 1.3"))")
             try await group.waitForAll()
