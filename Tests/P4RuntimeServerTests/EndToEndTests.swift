@@ -91,6 +91,36 @@ final class EndToEndTests: XCTestCase {
         }
     }
 
+    /// Counters as the team's client builds and decodes them: cells preset by MODIFY, a
+    /// direct counter read per entry, an out-of-range index reported for that entity only.
+    func testCountersOverTheWire() async throws {
+        try await Self.withEmulator { address in
+            let info = try TestPipeline.index()
+            let transport = try P4RuntimeTransport.make(address: address, tls: nil, logger: Self.logger)
+            try await P4RuntimeClient.run(transport: transport, configuration: .init(electionID: ElectionID(low: 10)), logger: Self.logger) { client in
+                try await Self.waitUntil(client) { $0.isPrimary }
+                try await client.setForwardingPipelineConfig(info)
+                var cell = try info.counterEntries("port_stats", index: 3)
+                cell.counterEntry.data = counts(packets: 11, bytes: 704)
+                let hit = try info.tableEntry("exact_t", match: [.exact("dst", P4Value(UInt(7)))], action: "drop")
+                try await client.write([.modify(cell), .insert(P4_V1_Entity(hit))])
+                try await client.write([.modify(directCounterEntity(TestPipeline.exact, hit.match, data: counts(packets: 2)))])
+
+                let cells = try await client.read([try info.counterEntries("port_stats")])
+                XCTAssertEqual(cells.count, 8)
+                XCTAssertEqual(cells.filter { $0.counterEntry.data != P4_V1_CounterData() }, [cell])
+                let direct = try await client.read([try info.directCounterEntries(ofTable: "exact_t")])
+                XCTAssertEqual(direct.map(\.directCounterEntry.data.packetCount), [2])
+                do {
+                    _ = try await client.read([try info.counterEntries("port_stats", index: 8)])
+                    XCTFail("index 8 of an 8-cell counter was read")
+                } catch let error as P4RuntimeError {
+                    XCTAssertEqual(error.failures.map(\.canonicalCode), [.outOfRange], "\(error)")
+                }
+            }
+        }
+    }
+
     static let logger = Logger(label: "p4runtime-server-tests")
 
     /// The core served on an ephemeral loopback port for the duration of `body`.

@@ -22,6 +22,17 @@ final class PipelineTests: XCTestCase {
         let cookie = try f.core.getForwardingPipelineConfig(request).config
         XCTAssertEqual(cookie.cookie.cookie, 42)
         XCTAssertFalse(cookie.hasP4Info)
+        XCTAssertTrue(cookie.p4DeviceConfig.isEmpty)
+        request.responseType = .p4InfoAndCookie
+        let p4info = try f.core.getForwardingPipelineConfig(request).config
+        XCTAssertEqual(p4info.p4Info, all.p4Info)
+        XCTAssertEqual(p4info.cookie.cookie, 42)
+        XCTAssertTrue(p4info.p4DeviceConfig.isEmpty)
+        request.responseType = .deviceConfigAndCookie
+        let device = try f.core.getForwardingPipelineConfig(request).config
+        XCTAssertEqual(device.p4DeviceConfig, Data("spec".utf8))
+        XCTAssertEqual(device.cookie.cookie, 42)
+        XCTAssertFalse(device.hasP4Info)
     }
 
     func testVerifyDoesNotCommit() throws {
