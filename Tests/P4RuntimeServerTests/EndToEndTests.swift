@@ -14,53 +14,49 @@ import XCTest
 /// per-update error carried in the trailer, and a Read back with canonical bytestrings.
 final class EndToEndTests: XCTestCase {
     func testClientArbitratesSetsPipelineWritesAndReadsBack() async throws {
-        try await Self.withEmulator { address in
+        try await Self.withPrimaryClient { client in
             let info = try TestPipeline.index()
-            let transport = try P4RuntimeTransport.make(address: address, tls: nil, logger: Self.logger)
-            try await P4RuntimeClient.run(transport: transport, configuration: .init(electionID: ElectionID(low: 10)), logger: Self.logger) { client in
-                try await Self.waitUntil(client) { $0.isPrimary }
-                let version = try await client.capabilities()
-                XCTAssertEqual(version, "1.5.0")
-                try await client.setForwardingPipelineConfig(info, cookie: 7)
-                let config = try await client.getForwardingPipelineConfig()
-                XCTAssertEqual(config?.cookie.cookie, 7)
+            let version = try await client.capabilities()
+            XCTAssertEqual(version, "1.5.0")
+            try await client.setForwardingPipelineConfig(info, cookie: 7)
+            let config = try await client.getForwardingPipelineConfig()
+            XCTAssertEqual(config?.cookie.cookie, 7)
 
-                let routes = try (1...4).map { i in
-                    try info.tableEntry("route", match: [.lpm("dst", P4Value(bytes: [10, UInt8(i), 0, 0]), prefixLength: 16)],
-                                        action: "set_port", params: ["port": P4Value(UInt(i))])
-                }
-                try await client.write(routes.map { .insert(P4_V1_Entity($0)) })
+            let routes = try (1...4).map { i in
+                try info.tableEntry("route", match: [.lpm("dst", P4Value(bytes: [10, UInt8(i), 0, 0]), prefixLength: 16)],
+                                    action: "set_port", params: ["port": P4Value(UInt(i))])
+            }
+            try await client.write(routes.map { .insert(P4_V1_Entity($0)) })
 
-                // Padded (full-width) spelling of an existing key: ALREADY_EXISTS for that update only.
-                let padded = try info.tableEntry("route", match: [.lpm("dst", P4Value(bytes: [10, 1, 0, 0]), prefixLength: 16)],
-                                                 action: "drop", style: .fullWidth)
-                let fresh = try info.tableEntry("route", match: [.lpm("dst", P4Value(bytes: [10, 9, 0, 0]), prefixLength: 16)], action: "drop")
-                do {
-                    try await client.write([.insert(P4_V1_Entity(fresh)), .insert(P4_V1_Entity(padded))])
-                    XCTFail("expected a per-update failure")
-                } catch let error as P4RuntimeError {
-                    XCTAssertEqual(error.code, .updatesFailed, "\(error)")
-                    XCTAssertEqual(error.rpcCode, .unknown)
-                    XCTAssertEqual(error.failures.map(\.index), [1])
-                    XCTAssertTrue(error.failures.first?.message.contains("already exists") ?? false, "\(error)")
-                }
+            // Padded (full-width) spelling of an existing key: ALREADY_EXISTS for that update only.
+            let padded = try info.tableEntry("route", match: [.lpm("dst", P4Value(bytes: [10, 1, 0, 0]), prefixLength: 16)],
+                                             action: "drop", style: .fullWidth)
+            let fresh = try info.tableEntry("route", match: [.lpm("dst", P4Value(bytes: [10, 9, 0, 0]), prefixLength: 16)], action: "drop")
+            do {
+                try await client.write([.insert(P4_V1_Entity(fresh)), .insert(P4_V1_Entity(padded))])
+                XCTFail("expected a per-update failure")
+            } catch let error as P4RuntimeError {
+                XCTAssertEqual(error.code, .updatesFailed, "\(error)")
+                XCTAssertEqual(error.rpcCode, .unknown)
+                XCTAssertEqual(error.failures.map(\.index), [1])
+                XCTAssertTrue(error.failures.first?.message.contains("already exists") ?? false, "\(error)")
+            }
 
-                let read = try await client.readTableEntries("route")
-                XCTAssertEqual(read.count, 5)
-                XCTAssertEqual(Set(read.filter { $0.action.action.actionID == TestPipeline.setPort }), Set(routes), "read-write symmetry")
+            let read = try await client.readTableEntries("route")
+            XCTAssertEqual(read.count, 5)
+            XCTAssertEqual(Set(read.filter { $0.action.action.actionID == TestPipeline.setPort }), Set(routes), "read-write symmetry")
 
-                // A Read with an unsupported entity streams what it read, then UNKNOWN with one
-                // p4.v1.Error per entity (§13.3).
-                var register = P4_V1_Entity()
-                register.registerEntry.registerID = 0x1600_0001
-                do {
-                    _ = try await client.read([try info.allEntries(ofTable: "route"), register])
-                    XCTFail("expected a per-entity failure")
-                } catch let error as P4RuntimeError {
-                    XCTAssertEqual(error.code, .readFailed, "\(error)")
-                    XCTAssertEqual(error.failures.map(\.index), [1])
-                    XCTAssertEqual(error.failures.map(\.canonicalCode), [.unimplemented])
-                }
+            // A Read with an unsupported entity streams what it read, then UNKNOWN with one
+            // p4.v1.Error per entity (§13.3).
+            var register = P4_V1_Entity()
+            register.registerEntry.registerID = 0x1600_0001
+            do {
+                _ = try await client.read([try info.allEntries(ofTable: "route"), register])
+                XCTFail("expected a per-entity failure")
+            } catch let error as P4RuntimeError {
+                XCTAssertEqual(error.code, .readFailed, "\(error)")
+                XCTAssertEqual(error.failures.map(\.index), [1])
+                XCTAssertEqual(error.failures.map(\.canonicalCode), [.unimplemented])
             }
         }
     }
@@ -94,34 +90,41 @@ final class EndToEndTests: XCTestCase {
     /// Counters as the team's client builds and decodes them: cells preset by MODIFY, a
     /// direct counter read per entry, an out-of-range index reported for that entity only.
     func testCountersOverTheWire() async throws {
-        try await Self.withEmulator { address in
+        try await Self.withPrimaryClient { client in
             let info = try TestPipeline.index()
-            let transport = try P4RuntimeTransport.make(address: address, tls: nil, logger: Self.logger)
-            try await P4RuntimeClient.run(transport: transport, configuration: .init(electionID: ElectionID(low: 10)), logger: Self.logger) { client in
-                try await Self.waitUntil(client) { $0.isPrimary }
-                try await client.setForwardingPipelineConfig(info)
-                var cell = try info.counterEntries("port_stats", index: 3)
-                cell.counterEntry.data = counts(packets: 11, bytes: 704)
-                let hit = try info.tableEntry("exact_t", match: [.exact("dst", P4Value(UInt(7)))], action: "drop")
-                try await client.write([.modify(cell), .insert(P4_V1_Entity(hit))])
-                try await client.write([.modify(directCounterEntity(TestPipeline.exact, hit.match, data: counts(packets: 2)))])
+            try await client.setForwardingPipelineConfig(info)
+            var cell = try info.counterEntries("port_stats", index: 3)
+            cell.counterEntry.data = counts(packets: 11, bytes: 704)
+            let hit = try info.tableEntry("exact_t", match: [.exact("dst", P4Value(UInt(7)))], action: "drop")
+            try await client.write([.modify(cell), .insert(P4_V1_Entity(hit))])
+            try await client.write([.modify(directCounterEntity(TestPipeline.exact, hit.match, data: counts(packets: 2)))])
 
-                let cells = try await client.read([try info.counterEntries("port_stats")])
-                XCTAssertEqual(cells.count, 8)
-                XCTAssertEqual(cells.filter { $0.counterEntry.data != P4_V1_CounterData() }, [cell])
-                let direct = try await client.read([try info.directCounterEntries(ofTable: "exact_t")])
-                XCTAssertEqual(direct.map(\.directCounterEntry.data.packetCount), [2])
-                do {
-                    _ = try await client.read([try info.counterEntries("port_stats", index: 8)])
-                    XCTFail("index 8 of an 8-cell counter was read")
-                } catch let error as P4RuntimeError {
-                    XCTAssertEqual(error.failures.map(\.canonicalCode), [.outOfRange], "\(error)")
-                }
+            let cells = try await client.read([try info.counterEntries("port_stats")])
+            XCTAssertEqual(cells.count, 8)
+            XCTAssertEqual(cells.filter { $0.counterEntry.data != P4_V1_CounterData() }, [cell])
+            let direct = try await client.read([try info.directCounterEntries(ofTable: "exact_t")])
+            XCTAssertEqual(direct.map(\.directCounterEntry.data.packetCount), [2])
+            do {
+                _ = try await client.read([try info.counterEntries("port_stats", index: 8)])
+                XCTFail("index 8 of an 8-cell counter was read")
+            } catch let error as P4RuntimeError {
+                XCTAssertEqual(error.failures.map(\.canonicalCode), [.outOfRange], "\(error)")
             }
         }
     }
 
     static let logger = Logger(label: "p4runtime-server-tests")
+
+    /// A plaintext client (election id 10) that has become primary of a fresh emulator.
+    static func withPrimaryClient(_ body: @escaping @Sendable (P4RuntimeClient<HTTP2ClientTransport.Posix>) async throws -> Void) async throws {
+        try await withEmulator { address in
+            let transport = try P4RuntimeTransport.make(address: address, tls: nil, logger: logger)
+            try await P4RuntimeClient.run(transport: transport, configuration: .init(electionID: ElectionID(low: 10)), logger: logger) { client in
+                try await waitUntil(client) { $0.isPrimary }
+                try await body(client)
+            }
+        }
+    }
 
     /// The core served on an ephemeral loopback port for the duration of `body`.
     static func withEmulator(_ body: @Sendable (ChannelAddress) async throws -> Void) async throws {
