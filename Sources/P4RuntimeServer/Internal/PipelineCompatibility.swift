@@ -44,7 +44,7 @@ enum PipelineCompatibility {
 
     static func check(_ snapshot: ForwardingSnapshot, from old: P4InfoIndex, to new: P4InfoIndex) throws {
         for table in old.allTables where snapshot.tableIDs.contains(table.id) {
-            try checkTable(table, old: old, new: new, holding: snapshot.entries[table.id]?.count ?? 0)
+            try checkTable(table, old: old, new: new, holding: snapshot.entries[table.id]?.count ?? 0, why: "holds state")
         }
         for profile in old.allActionProfiles where snapshot.profileIDs.contains(profile.id) {
             guard let next = new.actionProfile(id: profile.id) else {
@@ -56,7 +56,7 @@ enum PipelineCompatibility {
             }
             // Members carry actions of the profile's tables, so those must keep their shape too.
             for table in profile.tableIDs.compactMap({ old.table(id: $0) }) {
-                try checkTable(table, old: old, new: new, holding: 0)
+                try checkTable(table, old: old, new: new, holding: 0, why: "uses action profile \"\(profile.name)\", which has members or groups,")
             }
         }
         for counter in old.allCounters where snapshot.counterIDs.contains(counter.id) {
@@ -66,12 +66,13 @@ enum PipelineCompatibility {
         }
     }
 
-    private static func checkTable(_ table: P4TableInfo, old: P4InfoIndex, new: P4InfoIndex, holding entries: Int) throws {
+    /// `why` says what makes the table matter, for the error.
+    private static func checkTable(_ table: P4TableInfo, old: P4InfoIndex, new: P4InfoIndex, holding entries: Int, why: String) throws {
         guard let next = new.table(id: table.id) else {
-            throw refusal("table \"\(table.name)\" holds state but is not in the new P4Info")
+            throw refusal("table \"\(table.name)\" \(why) but is not in the new P4Info")
         }
         guard TableShape(next, in: new) == TableShape(table, in: old) else {
-            throw refusal("table \"\(table.name)\" holds state and its definition changes (match fields, actions, parameters, implementation or direct resources)")
+            throw refusal("table \"\(table.name)\" \(why) and its definition changes (match fields, actions, parameters, implementation or direct resources)")
         }
         if next.size > 0 && entries > next.size {
             throw refusal("table \"\(table.name)\" holds \(entries) entries but its new size is \(next.size)")
