@@ -22,6 +22,7 @@ public struct InMemoryBackend: P4TargetBackend {
     /// Only cells holding a non-zero value: counters can have millions of cells and most
     /// stay zero in an emulator where no packets flow.
     private var counterCells: [UInt32: [Int64: P4_V1_CounterData]] = [:]
+    public private(set) var references = ActionProfileReferences()
 
     public init() {}
 
@@ -42,6 +43,7 @@ public struct InMemoryBackend: P4TargetBackend {
     public func tableEntryCount(tableID: UInt32) -> Int { entries[tableID]?.count ?? 0 }
 
     public mutating func putTableEntry(_ entry: P4_V1_TableEntry, key: P4TableEntryKey) throws {
+        references.entryChanged(tableID: key.tableID, from: entries[key.tableID]?[key]?.entry, to: entry)
         if let sequence = entries[key.tableID]?[key]?.sequence {
             entries[key.tableID]?[key] = Stored(sequence: sequence, entry: entry)
         } else {
@@ -51,6 +53,7 @@ public struct InMemoryBackend: P4TargetBackend {
     }
 
     public mutating func removeTableEntry(_ key: P4TableEntryKey) throws {
+        references.entryChanged(tableID: key.tableID, from: entries[key.tableID]?[key]?.entry, to: nil)
         entries[key.tableID]?[key] = nil
     }
 
@@ -67,6 +70,8 @@ public struct InMemoryBackend: P4TargetBackend {
     public func members(profileID: UInt32) -> [P4_V1_ActionProfileMember] {
         (profileMembers[profileID] ?? [:]).values.sorted { $0.memberID < $1.memberID }
     }
+
+    public func memberCount(profileID: UInt32) -> Int { profileMembers[profileID]?.count ?? 0 }
 
     public mutating func putMember(_ member: P4_V1_ActionProfileMember) throws {
         profileMembers[member.actionProfileID, default: [:]][member.memberID] = member
@@ -85,10 +90,12 @@ public struct InMemoryBackend: P4TargetBackend {
     }
 
     public mutating func putGroup(_ group: P4_V1_ActionProfileGroup) throws {
+        references.groupChanged(profileID: group.actionProfileID, from: profileGroups[group.actionProfileID]?[group.groupID], to: group)
         profileGroups[group.actionProfileID, default: [:]][group.groupID] = group
     }
 
     public mutating func removeGroup(profileID: UInt32, groupID: UInt32) throws {
+        references.groupChanged(profileID: profileID, from: profileGroups[profileID]?[groupID], to: nil)
         profileGroups[profileID]?[groupID] = nil
     }
 

@@ -55,4 +55,10 @@ public protocol P4TargetBackend: Sendable {
     /// Sets the cells `indices` of a counter to `data` (CounterEntry MODIFY; all cells when
     /// the request leaves the index unset).
     mutating func setCounterData(_ data: P4_V1_CounterData, counterID: UInt32, indices: Range<Int64>) throws
+
+    /// The references between entries, groups and members (see `ActionProfileReferences`),
+    /// kept current by the backend's put and remove calls.
+    var references: ActionProfileReferences { get }
+    /// How many members profile `profileID` holds.
+    func memberCount(profileID: UInt32) -> Int
 }

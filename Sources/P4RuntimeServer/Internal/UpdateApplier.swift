@@ -218,7 +218,7 @@ struct UpdateApplier {
         switch type {
         case .insert:
             guard existing == nil else { throw P4ServerError(.alreadyExists, "member \(member.memberID) already exists in \"\(profile.name)\"") }
-            if profile.size > 0 && backend.members(profileID: profile.id).count >= profile.size {
+            if profile.size > 0 && backend.memberCount(profileID: profile.id) >= profile.size {
                 throw P4ServerError(.resourceExhausted, "action profile \"\(profile.name)\" is full (size \(profile.size))")
             }
         case .modify:
@@ -226,8 +226,8 @@ struct UpdateApplier {
             // A selector group runs one action function (§9.2.4): changing a grouped member's
             // function is allowed to be refused, and is.
             if existing.action.actionID != stored.action.actionID,
-               let group = backend.groups(profileID: profile.id).first(where: { $0.members.contains { $0.memberID == member.memberID } }) {
-                throw P4ServerError(.unimplemented, "member \(member.memberID) is in group \(group.groupID); changing its action function is not supported")
+               let group = backend.references.group(listing: member.memberID, profileID: profile.id) {
+                throw P4ServerError(.unimplemented, "member \(member.memberID) is in group \(group); changing its action function is not supported")
             }
         default:
             throw P4ServerError(.invalidArgument, "update type \(type) is not valid")
@@ -237,10 +237,10 @@ struct UpdateApplier {
 
     /// Who still refers to a member: a group of its profile or an entry of a table it implements.
     private func memberUser(profile: P4ActionProfileInfo, memberID: UInt32) -> String? {
-        if let group = backend.groups(profileID: profile.id).first(where: { $0.members.contains { $0.memberID == memberID } }) {
-            return "group \(group.groupID)"
+        if let group = backend.references.group(listing: memberID, profileID: profile.id) {
+            return "group \(group)"
         }
-        for tableID in profile.tableIDs where backend.tableEntries(tableID: tableID).contains(where: { $0.action.actionProfileMemberID == memberID }) {
+        if let tableID = backend.references.table(referencingMember: memberID, in: profile.tableIDs) {
             return "an entry of table \(index.table(id: tableID)?.name ?? String(tableID))"
         }
         return nil
@@ -255,7 +255,7 @@ struct UpdateApplier {
         let existing = backend.group(profileID: profile.id, groupID: group.groupID)
         if type == .delete {
             guard existing != nil else { throw P4ServerError(.notFound, "group \(group.groupID) does not exist in \"\(profile.name)\"") }
-            for tableID in profile.tableIDs where backend.tableEntries(tableID: tableID).contains(where: { $0.action.actionProfileGroupID == group.groupID }) {
+            if let tableID = backend.references.table(referencingGroup: group.groupID, in: profile.tableIDs) {
                 throw P4ServerError(.failedPrecondition, "group \(group.groupID) is still used by an entry of table \(index.table(id: tableID)?.name ?? String(tableID))")
             }
             return try backend.removeGroup(profileID: profile.id, groupID: group.groupID)
