@@ -129,7 +129,7 @@ let package = Package(
         ]),
         .testTarget(name: "DataplaneTests", dependencies: [
             "InfraManagerCore", "P4RuntimeServer", "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", "InfraNet",
-            grpcCore, grpcPosix, swiftProtobuf, logging,
+            "InfraAPI", "InfraDaemon", grpcCore, grpcPosix, swiftProtobuf, logging, lifecycle,
         ]),
         .testTarget(name: "SplitChannelTests", dependencies: [
             "InfraManagerCore", "InfraAgentCore", "InfraAPI", "InfraChannel", "InfraDaemon", "InfraPKI", "InfraNet",

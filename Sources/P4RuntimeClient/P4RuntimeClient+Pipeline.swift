@@ -40,6 +40,8 @@ extension P4RuntimeClient {
             $0.responseType = responseType
         }
         let response = try await call("GetForwardingPipelineConfig", count: 0) { try await self.stub.getForwardingPipelineConfig(request) }
-        return response.hasConfig ? response.config : nil
+        // Some servers (finsy's test server) send an empty config rather than none: without a
+        // P4Info there is no pipeline, whatever the message says.
+        return response.hasConfig && (response.config.hasP4Info || responseType != .all) ? response.config : nil
     }
 }
