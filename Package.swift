@@ -102,7 +102,9 @@ let package = Package(
         ], exclude: ["README.md"]),
         .executableTarget(name: "infra-agent", dependencies: ["InfraAgentCore", "InfraDaemon", argumentParser, lifecycle, logging]),
         .executableTarget(name: "infra-cni", dependencies: [argumentParser]),
-        .executableTarget(name: "arp-proxy", dependencies: [argumentParser]),
+        .target(name: "Netlink", dependencies: ["InfraNet", logging], exclude: ["README.md"]),
+        .target(name: "ARPProxy", dependencies: ["InfraNet", "InfraDaemon", logging, lifecycle], exclude: ["README.md"]),
+        .executableTarget(name: "arp-proxy", dependencies: ["ARPProxy", "InfraDaemon", argumentParser, lifecycle, logging]),
         .executableTarget(name: "felix-api-proxy", dependencies: [argumentParser]),
 
         // MARK: Tools
@@ -127,6 +129,8 @@ let package = Package(
         .testTarget(name: "P4RuntimeServerTests", dependencies: [
             "P4RuntimeServer", "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", grpcCore, grpcPosix, swiftProtobuf, logging,
         ]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "InfraNet", logging]),
+        .testTarget(name: "ARPProxyTests", dependencies: ["ARPProxy", "Netlink", "InfraNet", "InfraDaemon", logging, lifecycle]),
         .testTarget(name: "DataplaneTests", dependencies: [
             "InfraManagerCore", "P4RuntimeServer", "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", "InfraNet",
             "InfraAPI", "InfraDaemon", grpcCore, grpcPosix, swiftProtobuf, logging, lifecycle,

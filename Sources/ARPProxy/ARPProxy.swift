@@ -1,0 +1,2 @@
+/// The ARP responder for the pod gateway address (AF_PACKET). See README.md.
+public enum ARPProxy {}
