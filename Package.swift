@@ -112,6 +112,9 @@ let package = Package(
         .executableTarget(name: "infractl", dependencies: [
             "InfraAPI", "InfraChannel", "InfraDaemon", grpcCore, grpcPosix, swiftProtobuf, argumentParser, logging,
         ]),
+        .executableTarget(name: "infra-programming-bench", dependencies: [
+            "InfraAPI", "InfraChannel", grpcCore, grpcPosix, argumentParser, histogram, logging,
+        ]),
         .executableTarget(name: "infra-channel-bench", dependencies: [
             "InfraAPI", "InfraChannel", grpcCore, argumentParser, histogram,
         ]),
