@@ -207,6 +207,8 @@ class ManagerProcess:
     workdir: Path
     pki: Path
     log_level: str = "info"
+    # Appended to the generated config (e.g. a `dataplane:` section).
+    extra_yaml: str = ""
     port: int = 0
     metrics_port: int = 0
     process: subprocess.Popen | None = None
@@ -225,7 +227,7 @@ class ManagerProcess:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port, self.metrics_port = free_port(), free_port()
         config = self.workdir / "manager.yaml"
-        config.write_text(manager_yaml(self.pki, self.port, self.metrics_port, self.log_level))
+        config.write_text(manager_yaml(self.pki, self.port, self.metrics_port, self.log_level) + self.extra_yaml)
         notify_path = self.workdir / "notify.sock"
         with contextlib.suppress(FileNotFoundError):
             notify_path.unlink()
