@@ -97,6 +97,9 @@ int main(int argc, char **argv)
     if (status != 0) {
         fprintf(stderr, "%s:%u: DPDK refused the spec: %s (status %d)\n", spec_path, err_line,
                 err_msg != NULL ? err_msg : "no message", status);
+        if (err_line == 0)
+            fprintf(stderr, "  (no line: DPDK found the error after parsing, while translating the "
+                            "instructions or checking the whole pipeline)\n");
         print_spec_line(spec_path, err_line);
         fclose(spec);
         fclose(code);
