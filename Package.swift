@@ -102,6 +102,7 @@ let package = Package(
         ], exclude: ["README.md"]),
         .executableTarget(name: "infra-agent", dependencies: ["InfraAgentCore", "InfraDaemon", argumentParser, lifecycle, logging]),
         .executableTarget(name: "infra-cni", dependencies: [argumentParser]),
+        .target(name: "CalicoCNIAPI", dependencies: [grpcCore, grpcProtobuf, swiftProtobuf], exclude: ["README.md"]),
         .target(name: "Netlink", dependencies: ["InfraNet", logging], exclude: ["README.md"]),
         .target(name: "ARPProxy", dependencies: ["InfraNet", "InfraDaemon", logging, lifecycle], exclude: ["README.md"]),
         .executableTarget(name: "arp-proxy", dependencies: ["ARPProxy", "InfraDaemon", argumentParser, lifecycle, logging]),
