@@ -235,6 +235,8 @@ parser k8s_dp_parser(packet_in pkt,
         meta.icmp_type = 0;
         meta.icmp_code = 0;
         meta.has_l4_ports = 0;
+        meta.ct_client_port = 0;
+        meta.ct_service_port = 0;
         pkt.extract(hdr.ethernet);
         transition select(hdr.ethernet.ether_type) {
             ETHERTYPE_ARP:  parse_arp;
@@ -254,6 +256,13 @@ parser k8s_dp_parser(packet_in pkt,
      */
     state parse_ipv4 {
         pkt.extract(hdr.ipv4);
+        /* The flow as the client sent it (before any NAT); service_lb's selector and
+         * ct_forward use it. Set here rather than in the control so that the compiler
+         * keeps these five contiguous metadata fields as the selector's input: DPDK
+         * hashes one contiguous span of at most 64 bytes. */
+        meta.ct_client_ip = hdr.ipv4.src_addr;
+        meta.ct_service_ip = hdr.ipv4.dst_addr;
+        meta.ct_protocol = hdr.ipv4.protocol;
         transition select(hdr.ipv4.version_ihl, hdr.ipv4.flags_frag_offset, hdr.ipv4.protocol) {
             (0x45, 0 &&& 0x1fff, IP_PROTO_TCP):  parse_tcp;
             (0x45, 0 &&& 0x1fff, IP_PROTO_UDP):  parse_udp;
@@ -267,6 +276,8 @@ parser k8s_dp_parser(packet_in pkt,
         pkt.extract(hdr.tcp);
         meta.l4_src_port = hdr.tcp.src_port;
         meta.l4_dst_port = hdr.tcp.dst_port;
+        meta.ct_client_port = hdr.tcp.src_port;
+        meta.ct_service_port = hdr.tcp.dst_port;
         meta.has_l4_ports = 1;
         transition accept;
     }
@@ -275,6 +286,8 @@ parser k8s_dp_parser(packet_in pkt,
         pkt.extract(hdr.udp);
         meta.l4_src_port = hdr.udp.src_port;
         meta.l4_dst_port = hdr.udp.dst_port;
+        meta.ct_client_port = hdr.udp.src_port;
+        meta.ct_service_port = hdr.udp.dst_port;
         meta.has_l4_ports = 1;
         transition accept;
     }
@@ -283,6 +296,8 @@ parser k8s_dp_parser(packet_in pkt,
         pkt.extract(hdr.sctp);
         meta.l4_src_port = hdr.sctp.src_port;
         meta.l4_dst_port = hdr.sctp.dst_port;
+        meta.ct_client_port = hdr.sctp.src_port;
+        meta.ct_service_port = hdr.sctp.dst_port;
         meta.has_l4_ports = 1;
         transition accept;
     }
@@ -649,13 +664,6 @@ control k8s_dp_control(inout headers_t hdr,
         } else if (hdr.ipv4.isValid()) {
             meta.byte_count = (bit<32>) hdr.ipv4.total_len + ETHERNET_HEADER_BYTES;
 
-            /* The packet's own flow, as the client sent it. */
-            meta.ct_client_ip = hdr.ipv4.src_addr;
-            meta.ct_service_ip = hdr.ipv4.dst_addr;
-            meta.ct_protocol = hdr.ipv4.protocol;
-            meta.ct_client_port = meta.l4_src_port;
-            meta.ct_service_port = meta.l4_dst_port;
-
             /* 1. Services: VIP or NodePort -> a backend chosen by the selector. */
             if (meta.has_l4_ports == 1) {
                 if (service_lb.apply().hit) {
@@ -856,8 +864,11 @@ control k8s_dp_control(inout headers_t hdr,
                 drop_packet();
             }
         } else {
-            /* Neither ARP nor IPv4: dropped and counted. */
-            table_counters.count(TC_DROP_UNSUPPORTED_FRAME, ETHERNET_HEADER_BYTES);
+            /* Neither ARP nor IPv4: dropped and counted. The byte count goes through
+             * metadata: DPDK 22.11 miscounts two consecutive register adds whose index
+             * and value are both immediates (the bytes land in the packets array). */
+            meta.byte_count = ETHERNET_HEADER_BYTES;
+            table_counters.count(TC_DROP_UNSUPPORTED_FRAME, meta.byte_count);
             drop_packet();
         }
     }
