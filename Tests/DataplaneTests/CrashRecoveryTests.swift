@@ -138,4 +138,55 @@ final class CrashRecoveryTests: XCTestCase {
             return Counts(entries: entries, members: members, groups: groups)
         }
     }
+
+    /// The production shape of the IPU link: the manager's P4Runtime client presents the
+    /// p4rt-client identity and checks the target's infrap4d identity, both from `infra-pki
+    /// apply` of the shipped profile.
+    func testManagerProgramsATargetOverMutualTLS() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("infra-mtls-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pki = directory + "/pki"
+        let apply = Process()
+        apply.executableURL = URL(fileURLWithPath: try ChildProcess.executable("infra-pki"))
+        apply.arguments = ["apply", DataplaneFixture.repoRoot.appendingPathComponent("pki/profile.yaml").path, "--out", pki]
+        apply.standardOutput = FileHandle.nullDevice
+        try apply.run()
+        apply.waitUntilExit()
+        XCTAssertEqual(apply.terminationStatus, 0)
+
+        let targetPort = try ChildProcess.freePort()
+        let managerPort = try ChildProcess.freePort()
+        let emulator = try ChildProcess(
+            "infra-p4-emulator", ["--tls-directory", pki + "/infrap4d", "--listen", "127.0.0.1:\(targetPort)", "--log-level", "error"],
+            logDirectory: directory
+        )
+        defer { emulator.stop() }
+        let configPath = directory + "/manager.yaml"
+        try """
+        nodeName: node-1
+        listen: 127.0.0.1:\(managerPort)
+        insecure: true
+        metrics:
+          enabled: false
+        log:
+          level: error
+        dataplane:
+          target: 127.0.0.1:\(targetPort)
+          tls:
+            caFile: \(pki)/p4rt-client/ca.crt
+            certificateFile: \(pki)/p4rt-client/tls.crt
+            keyFile: \(pki)/p4rt-client/tls.key
+          p4info: \(DataplaneFixture.p4infoPath)
+          stateDirectory: \(directory)/state
+          gatewayMAC: "02:00:00:00:00:01"
+        """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let manager = try ChildProcess("infra-manager", ["run", "--config", configPath], logDirectory: directory)
+        defer { manager.stop() }
+        try await waitForReadyTarget(managerPort, manager)
+        _ = try await Self.upsert(.with { $0.services = [Self.service(1)] }, port: managerPort)
+        let status = try await Self.withManager(managerPort) { try await $0.status(.init()) }
+        XCTAssertEqual(status.tables.first { $0.table == "service_lb" }?.entries, 1)
+        XCTAssertEqual(status.target.state, .ready, status.target.detail)
+    }
 }
