@@ -177,7 +177,14 @@ final class EmulatedTargetProgrammingTests: XCTestCase {
                 let aclID = try XCTUnwrap(selectors.first?.action.action.params.first?.value)
                 XCTAssertEqual(selectors.first?.match.first?.exact.value, Data([10, 244, 1, 7]))
                 let egress = try await reader.readTableEntries("acl_egress_endpoint")
-                XCTAssertTrue(egress.isEmpty, "no egress policy: the endpoint passes")
+                XCTAssertEqual(egress.count, 1, "selected on egress too, so acl_flows tracks its flows")
+                let egressACL = try XCTUnwrap(egress.first?.action.action.params.first?.value)
+                XCTAssertNotEqual(egressACL, aclID)
+                let egressRules = try await reader.readTableEntries("acl_egress_rules")
+                XCTAssertEqual(egressRules, [try info.tableEntry(
+                    "acl_egress_rules", match: [.exact("meta.acl_id", P4Value(bytes: egressACL))], action: "acl_allow",
+                    priority: K8sDpTranslator.firstRulePriority
+                )], "no egress policy: one allow-all rule")
 
                 let rules = try await reader.readTableEntries("acl_ingress_rules")
                 let first = K8sDpTranslator.firstRulePriority

@@ -32,11 +32,18 @@ struct DataplaneConnection<Transport: ClientTransport>: Service {
     }
 
     func run() async throws {
+        defer {
+            // The state file is written in the background; make the last accepted state durable
+            // before the process exits.
+            let programmer = self.programmer
+            Task { await programmer.flush() }
+        }
         try await cancelWhenGracefulShutdown {
             try await P4RuntimeClient.run(transport: transport, configuration: configuration, p4info: p4info, logger: logger) { client in
                 await follow(client)
             }
         }
+        await programmer.flush()
     }
 
     /// Reacts to every arbitration change: programs as primary, stops programming otherwise.

@@ -5,16 +5,22 @@ extension K8sDpTranslator {
     /// The highest rule priority; later rules get lower ones (P4Runtime: higher wins).
     static let firstRulePriority: Int32 = 1 << 20
 
-    /// Per direction in which the endpoint has policies: one entry per endpoint address that
-    /// selects its ACL id, and the rules of its policies in order, first match wins. An
-    /// endpoint with policies in a direction denies by default (the rule table's default
-    /// action); one without gets no entry and passes.
+    /// Per direction: one entry per endpoint address that selects its ACL id, and the rules of
+    /// its policies in order, first match wins. An endpoint with policies in a direction denies
+    /// by default there (the rule table's default action). An endpoint with no policy at all
+    /// gets no entry and passes.
+    ///
+    /// Why the other direction of a policed endpoint gets an allow-all ACL: k8s_dp learns a
+    /// flow in `acl_flows` (so replies pass) only when an endpoint table matched, so an
+    /// endpoint with, say, ingress policies must also be selected on egress for its replies
+    /// and its own connections to be tracked (k8s_dp/README.md).
     func endpoint(_ endpoint: EndpointIntent, policies: KeyedObjects<String, PolicyIntent>, ids: inout DataplaneIDs) throws -> OwnerRecord {
         var record = OwnerRecord()
         let addresses = endpoint.addresses.compactMap(\.ipv4Value)
+        let policed = !endpoint.ingressPolicies.isEmpty || !endpoint.egressPolicies.isEmpty
         for ingress in [true, false] {
             let policyIDs = ingress ? endpoint.ingressPolicies : endpoint.egressPolicies
-            guard !policyIDs.isEmpty, !addresses.isEmpty else { continue }
+            guard policed, !addresses.isEmpty else { continue }
             let slot = DataplaneIDs.ACLSlot(endpoint: endpoint.id, ingress: ingress)
             let aclID = try ids.acl(slot)
             record.acls.append(slot)
@@ -24,7 +30,9 @@ extension K8sDpTranslator {
             for address in addresses {
                 record.add(EntityBuilding.entry(selectTable, match: [exactIPv4(selectTable, selectField, address)], action: check))
             }
-            let rules = policyIDs.flatMap { id in (ingress ? policies[id]?.ingress : policies[id]?.egress) ?? [] }
+            let rules = policyIDs.isEmpty
+                ? [RuleIntent(action: .allow, peers: [], transport: nil, ports: [], icmp: nil)]
+                : policyIDs.flatMap { id in (ingress ? policies[id]?.ingress : policies[id]?.egress) ?? [] }
             let rulesTable = ingress ? schema.aclIngressRules : schema.aclEgressRules
             let peerField = rulesTable.field(ingress ? "hdr.ipv4.src_addr" : "hdr.ipv4.dst_addr")
             for (position, rule) in rules.enumerated() {
