@@ -104,6 +104,7 @@ let package = Package(
         .executableTarget(name: "infra-cni", dependencies: [argumentParser]),
         .target(name: "CalicoCNIAPI", dependencies: [grpcCore, grpcProtobuf, swiftProtobuf], exclude: ["README.md"]),
         .target(name: "Netlink", dependencies: ["InfraNet", logging], exclude: ["README.md"]),
+        .target(name: "InterfacePool", dependencies: ["InfraNet", logging], exclude: ["README.md"]),
         .target(name: "ARPProxy", dependencies: ["InfraNet", "InfraDaemon", logging, lifecycle], exclude: ["README.md"]),
         .executableTarget(name: "arp-proxy", dependencies: ["ARPProxy", "InfraDaemon", argumentParser, lifecycle, logging]),
         .executableTarget(name: "felix-api-proxy", dependencies: [argumentParser]),
@@ -134,6 +135,7 @@ let package = Package(
             "P4RuntimeServer", "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", grpcCore, grpcPosix, swiftProtobuf, logging,
         ]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "InfraNet", logging]),
+        .testTarget(name: "InterfacePoolTests", dependencies: ["InterfacePool", "InfraNet", logging]),
         .testTarget(name: "ARPProxyTests", dependencies: ["ARPProxy", "Netlink", "InfraNet", "InfraDaemon", logging, lifecycle]),
         .testTarget(name: "DataplaneTests", dependencies: [
             "InfraManagerCore", "P4RuntimeServer", "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", "InfraNet",

@@ -1,0 +1,65 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Replaces a file so that, whatever happens, it holds either the old or the new bytes.
+///
+/// The bytes go to `<path>.tmp` (mode 0600), which is fsync'd, renamed over `path`, and then
+/// the directory is fsync'd so the rename itself survives a power cut. A `.tmp` left by a
+/// crash is never read; the next write truncates it.
+enum AtomicFile {
+    static func write(_ data: Data, to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw InterfacePoolError(.stateWriteFailed, "cannot create \(directory): \(error)")
+        }
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw failure("open \(temporary)") }
+        var closed = false
+        defer {
+            if !closed { close(fd) }
+        }
+        do {
+            // An old .tmp may have been created with another mode; the state file is 0600.
+            guard fchmod(fd, 0o600) == 0 else { throw failure("chmod \(temporary)") }
+            try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = systemWrite(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        throw failure("write \(temporary)")
+                    }
+                    offset += written
+                }
+            }
+            guard fsync(fd) == 0 else { throw failure("fsync \(temporary)") }
+            closed = true
+            guard close(fd) == 0 else { throw failure("close \(temporary)") }
+            guard rename(temporary, path) == 0 else { throw failure("rename \(temporary) to \(path)") }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directoryFD >= 0 else { throw failure("open \(directory)") }
+        defer { close(directoryFD) }
+        guard fsync(directoryFD) == 0 else { throw failure("fsync \(directory)") }
+    }
+
+    private static func failure(_ what: String) -> InterfacePoolError {
+        InterfacePoolError(.stateWriteFailed, "state file: \(what): \(String(cString: strerror(errno)))")
+    }
+}
+
+/// `write(2)`; named apart because `AtomicFile.write` shadows it inside the enum.
+private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, bytes, count)
+}
