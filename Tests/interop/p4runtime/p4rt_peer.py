@@ -57,9 +57,39 @@ def uint128(high: int, low: int) -> p4runtime_pb2.Uint128:
 
 
 def load_p4info(path: str) -> p4info_pb2.P4Info:
+    """Parses a P4Info text file.
+
+    The p4runtime wheel's old-style generated code on the pure-Python protobuf backend (the
+    only one it imports on) cannot parse map fields in text format ("'RepeatedCompositeField
+    Container' object has no attribute 'GetEntryClass'"). p4c writes one map: `type_info {
+    new_types {...} }` (PortId_t's translation). When the whole text fails on that, the
+    top-level `type_info` block is left out: nothing this peer encodes depends on it.
+    """
+    text = Path(path).read_text()
     info = p4info_pb2.P4Info()
-    text_format.Parse(Path(path).read_text(), info)
+    try:
+        text_format.Parse(text, info)
+    except AttributeError:
+        info = p4info_pb2.P4Info()
+        text_format.Parse(_without_block(text, "type_info"), info)
     return info
+
+
+def _without_block(text: str, name: str) -> str:
+    """`text` without the top-level `name { ... }` block (braces counted; strings in P4Info
+    text never contain braces)."""
+    start = text.find(f"\n{name} {{")
+    if start < 0:
+        return text
+    depth = 0
+    for index in range(start + 1, len(text)):
+        if text[index] == "{":
+            depth += 1
+        elif text[index] == "}":
+            depth -= 1
+            if depth == 0:
+                return text[:start] + text[index + 1:]
+    return text
 
 
 def make_channel(address: str, tls_dir: str | None, server_name: str | None) -> grpc.Channel:
