@@ -15,7 +15,8 @@ import XCTest
 /// emulated target served over loopback.
 enum DataplaneFixture {
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let p4infoPath = ProcessInfo.processInfo.environment["SCRATCH_P4INFO"] ?? repoRoot.appendingPathComponent("k8s_dp/dpdk/k8s_dp.p4info.txtpb").path
+    /// The committed P4Info of k8s_dp: the manager is tested against exactly what p4c emitted.
+    static let p4infoPath = repoRoot.appendingPathComponent("k8s_dp/dpdk/k8s_dp.p4info.txtpb").path
 
     static func index() throws -> P4InfoIndex { try P4InfoIndex(contentsOfFile: p4infoPath) }
     static func schema() throws -> K8sDpSchema { try K8sDpSchema(index()) }
