@@ -142,7 +142,8 @@ public actor InterfacePool {
         return released
     }
 
-    /// Brings the records in line with the namespaces that exist, at start:
+    /// Brings the records in line with the namespaces that exist, at start. `liveNamespaces`
+    /// must hold every live pod namespace: one missing from it counts as gone.
     /// - an allocation whose netns is not among `liveNamespaces` is released;
     /// - an allocation whose interface is neither in the host namespace (by MAC) nor, when
     ///   its namespace's links are known, in that namespace is dropped;

@@ -1,3 +1,0 @@
-/// rtnetlink for pod plumbing (links, namespaces, addresses, routes, neighbours) without
-/// shelling out to `ip`. See README.md.
-public enum Netlink {}
