@@ -101,6 +101,7 @@ let package = Package(
             "InfraAPI", "InfraChannel", "InfraDaemon", "InfraNet", "InfraPKI", grpcCore, grpcPosix, logging, metrics, prometheus, yams, lifecycle,
         ], exclude: ["README.md"]),
         .executableTarget(name: "infra-agent", dependencies: ["InfraAgentCore", "InfraDaemon", argumentParser, lifecycle, logging]),
+        .target(name: "CNISpec", dependencies: ["InfraNet"], exclude: ["README.md"]),
         .executableTarget(name: "infra-cni", dependencies: [argumentParser]),
         .target(name: "CalicoCNIAPI", dependencies: [grpcCore, grpcProtobuf, swiftProtobuf], exclude: ["README.md"]),
         .target(name: "Netlink", dependencies: ["InfraNet", logging], exclude: ["README.md"]),
@@ -134,6 +135,7 @@ let package = Package(
         .testTarget(name: "P4RuntimeServerTests", dependencies: [
             "P4RuntimeServer", "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", grpcCore, grpcPosix, swiftProtobuf, logging,
         ]),
+        .testTarget(name: "CNISpecTests", dependencies: ["CNISpec", "InfraNet"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "InfraNet", logging]),
         .testTarget(name: "InterfacePoolTests", dependencies: ["InterfacePool", "InfraNet", logging]),
         .testTarget(name: "ARPProxyTests", dependencies: ["ARPProxy", "Netlink", "InfraNet", "InfraDaemon", logging, lifecycle]),
