@@ -102,7 +102,10 @@ let package = Package(
         ], exclude: ["README.md"]),
         .executableTarget(name: "infra-agent", dependencies: ["InfraAgentCore", "InfraDaemon", argumentParser, lifecycle, logging]),
         .target(name: "CNISpec", dependencies: ["InfraNet"], exclude: ["README.md"]),
-        .executableTarget(name: "infra-cni", dependencies: [argumentParser]),
+        .target(name: "CNIPlugin", dependencies: [
+            "CNISpec", "CalicoCNIAPI", "InfraAPI", "InfraNet", grpcCore, grpcPosix,
+        ], exclude: ["README.md"]),
+        .executableTarget(name: "infra-cni", dependencies: ["CNIPlugin", "CNISpec"]),
         .target(name: "CalicoCNIAPI", dependencies: [grpcCore, grpcProtobuf, swiftProtobuf], exclude: ["README.md"]),
         .target(name: "Netlink", dependencies: ["InfraNet", logging], exclude: ["README.md"]),
         .target(name: "InterfacePool", dependencies: ["InfraNet", logging], exclude: ["README.md"]),
@@ -136,6 +139,9 @@ let package = Package(
             "P4RuntimeServer", "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", grpcCore, grpcPosix, swiftProtobuf, logging,
         ]),
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec", "InfraNet"]),
+        .testTarget(name: "CNIPluginTests", dependencies: [
+            "CNIPlugin", "CNISpec", "CalicoCNIAPI", "InfraAPI", grpcCore, grpcPosix,
+        ]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "InfraNet", logging]),
         .testTarget(name: "InterfacePoolTests", dependencies: ["InterfacePool", "InfraNet", logging]),
         .testTarget(name: "ARPProxyTests", dependencies: ["ARPProxy", "Netlink", "InfraNet", "InfraDaemon", logging, lifecycle]),
