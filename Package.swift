@@ -93,7 +93,7 @@ let package = Package(
             "P4RuntimeAPI", "P4Info", grpcCore, swiftProtobuf, logging,
         ], exclude: ["README.md"]),
         .executableTarget(name: "infra-p4-emulator", dependencies: [
-            "P4RuntimeServer", "InfraChannel", grpcCore, grpcPosix, argumentParser, logging,
+            "P4RuntimeServer", "InfraChannel", "InfraDaemon", grpcCore, grpcPosix, argumentParser, logging, lifecycle,
         ]),
 
         // MARK: Host side

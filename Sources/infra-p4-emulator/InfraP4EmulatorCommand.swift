@@ -3,7 +3,9 @@ import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import InfraChannel
 import Logging
+import InfraDaemon
 import P4RuntimeServer
+import ServiceLifecycle
 
 /// A P4Runtime v1.5 target in memory, standing in for infrap4d where there is no IPU (developer
 /// machines, CI). Forwarding state is lost when it exits, as on a real switch reboot.
@@ -57,18 +59,45 @@ struct InfraP4EmulatorCommand: AsyncParsableCommand {
         let transport = try ChannelServerTransport.make(address: try ChannelAddress(parsing: listen), security: security, logger: logger)
         let core = P4RuntimeCore(deviceID: deviceID, logger: logger)
         let server = GRPCServer(transport: transport, services: [core])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.serve() }
-            if let store {
-                // The manager's rotation rules: a changed set is adopted only when it is valid.
-                let watcher = CertificateWatcher(
-                    watched: [.init(role: "p4runtime-server", store: store)], interval: .seconds(reloadIntervalSeconds), logger: logger
-                )
-                group.addTask { try await watcher.run() }
+        var services: [any Service] = [
+            EmulatorServerService(
+                server: server, transport: transport, deviceID: deviceID, secured: tlsDirectory != nil, logger: logger
+            ),
+            WatchdogService(),
+        ]
+        if let store {
+            // The manager's rotation rules: a changed set is adopted only when it is valid.
+            let watcher = CertificateWatcher(
+                watched: [.init(role: "p4runtime-server", store: store)], interval: .seconds(reloadIntervalSeconds), logger: logger
+            )
+            services.append(BackgroundTaskService(name: "certificate-watcher") { try await watcher.run() })
+        }
+        try await makeServiceGroup(services: services, logger: logger).run()
+    }
+}
+
+/// Serves P4Runtime until a graceful shutdown (SIGTERM/SIGINT): then systemd hears
+/// STOPPING=1, calls in flight finish and the process exits 0. READY=1 once bound.
+struct EmulatorServerService: Service {
+    let server: GRPCServer<HTTP2ServerTransport.Posix>
+    let transport: HTTP2ServerTransport.Posix
+    let deviceID: UInt64
+    let secured: Bool
+    let logger: Logger
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await server.serve() }
+                group.addTask {
+                    let address = try await transport.listeningAddress
+                    logger.info("P4Runtime target listening on \(address) for device \(deviceID) (\(secured ? "mTLS 1.3" : "plaintext"))")
+                    _ = SystemdNotifier.ready(status: "serving P4Runtime on \(address)")
+                }
             }
-            let address = try await transport.listeningAddress
-            logger.info("P4Runtime target listening on \(address) for device \(deviceID) (\(tlsDirectory == nil ? "plaintext" : "mTLS 1.3"))")
-            try await group.waitForAll()
+        } onGracefulShutdown: {
+            _ = SystemdNotifier.stopping()
+            server.beginGracefulShutdown()
         }
     }
 }
