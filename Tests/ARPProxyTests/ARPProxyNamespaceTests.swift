@@ -131,6 +131,21 @@ final class ARPProxyNamespaceTests: XCTestCase {
         XCTAssertTrue(running.log().contains("receive loop stopped"), running.log())
     }
 
+    func testCheckConfigReadsTheFileAppliesFlagsAndOpensTheInterface() throws {
+        let binary = try ProxyBinary.path()
+        let configURL = FileManager.default.temporaryDirectory.appendingPathComponent("arpt-\(UUID().uuidString).yaml")
+        try "interface: \(namespaces.proxyInterface)\ngatewayAddresses: [169.254.1.1, 169.254.2.1]\n".write(to: configURL, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: configURL) }
+        let fromFile = try runTool(systemTool("ip")!, ["netns", "exec", namespaces.proxy, binary, "--config", configURL.path, "--check-config"])
+        XCTAssertEqual(fromFile.status, 0, fromFile.stderr)
+        XCTAssertEqual(fromFile.stdout, "arp-proxy: valid: would answer 169.254.1.1, 169.254.2.1 on prx0 with \(namespaces.proxyMAC)\n")
+        let overridden = try runTool(systemTool("ip")!, [
+            "netns", "exec", namespaces.proxy, binary, "--config", configURL.path, "--gateway", "10.0.0.1", "--check-config",
+        ])
+        XCTAssertEqual(overridden.status, 0, overridden.stderr)
+        XCTAssertEqual(overridden.stdout, "arp-proxy: valid: would answer 10.0.0.1 on prx0 with \(namespaces.proxyMAC)\n")
+    }
+
     func testBadInputIsOneLineNamingTheFieldAndANonZeroExit() throws {
         let binary = try ProxyBinary.path()
         let configURL = FileManager.default.temporaryDirectory.appendingPathComponent("arpt-\(UUID().uuidString).yaml")
