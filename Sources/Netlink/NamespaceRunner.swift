@@ -1,4 +1,5 @@
 import Glibc
+import Logging
 
 /// Runs netlink work inside network namespaces on one dedicated thread.
 ///
@@ -23,8 +24,10 @@ public final class NamespaceRunner: Sendable {
 
     /// Starts the dedicated thread. It remembers the calling thread's network namespace as the
     /// one to return to after every job.
-    public init() {
-        worker = Worker()
+    /// `logger` hears the one event that matters operationally: the thread could not return
+    /// to its original namespace and refuses work from then on.
+    public init(logger: Logger = Logger(label: "netlink.namespace-runner")) {
+        worker = Worker(logger: logger)
         worker.start()
     }
 
@@ -58,16 +61,19 @@ public final class NamespaceRunner: Sendable {
 
 /// The thread, its job queue and the descriptor of the namespace to return to.
 private final class Worker: @unchecked Sendable {
-    // `lock` guards `jobs` and `stopping`. `originalFD` and `broken` are touched only by the
-    // worker thread after start.
+    // `lock` guards `jobs` and `stopping`. `originalFD` and `broken` are written before the
+    // thread starts and afterwards touched only by it; `threadless` is set only if it never ran.
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var jobs: [@Sendable () -> Void] = []
     private var stopping = false
     private var originalFD: Int32 = -1
     private var broken: NetlinkError?
+    private var threadless = false
+    private let logger: Logger
 
-    init() {
+    init(logger: Logger) {
+        self.logger = logger
         pthread_mutex_init(lock, nil)
         pthread_cond_init(wake, nil)
         // Opened on the creating thread: the new thread inherits exactly this namespace.
@@ -90,18 +96,17 @@ private final class Worker: @unchecked Sendable {
         } else {
             Unmanaged<Worker>.fromOpaque(context).release()
             broken = NetlinkError(errno: result, "namespace runner: start its thread")
-            // No thread: run jobs nowhere, fail them here instead.
-            stopping = true
+            // No thread: every job fails at once with `broken` instead of waiting forever.
+            threadless = true
         }
     }
 
     func enqueue(_ job: @escaping @Sendable () -> Void) {
-        pthread_mutex_lock(lock)
-        if stopping && jobs.isEmpty && broken != nil {
-            pthread_mutex_unlock(lock)
-            job()   // no thread to run it; perform() reports `broken`
+        if threadless {
+            job()   // perform() reports `broken`
             return
         }
+        pthread_mutex_lock(lock)
         jobs.append(job)
         pthread_cond_signal(wake)
         pthread_mutex_unlock(lock)
@@ -150,6 +155,7 @@ private final class Worker: @unchecked Sendable {
                                      "return to the original network namespace after working in \(namespace): \(errnoText(code)); the namespace runner refuses further work",
                                      errno: code)
             broken = error
+            logger.critical("\(error.message)")
             throw error
         }
         return try result.get()
