@@ -65,6 +65,10 @@ public struct CNIPlugin: Sendable {
 
     func add(_ env: CNIEnvironment, _ config: NetworkConfig, _ settings: PluginConfig) async throws(CNIError) -> JSONValue {
         let ipam = try ipam(env, config, settings)
+        // Checked before IPAM so a bad path costs nothing and leaks nothing.
+        if let netns = env.netns, !FileManager.default.fileExists(atPath: netns) {
+            throw CNIError(.invalidEnvironment, "invalid environment variable CNI_NETNS: \(netns) does not exist")
+        }
         let ipamAnswer: JSONValue?
         do {
             ipamAnswer = try ipam.run(.add, config: config)

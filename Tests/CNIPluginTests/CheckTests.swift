@@ -42,7 +42,7 @@ final class CheckTests: XCTestCase {
         let netns = "/var/run/netns/\(name)"
 
         let config = harness.config()
-        let add = try await harness.run(PluginHarness.environment("ADD", container: "chk", netns: netns), stdin: config)
+        let add = try await harness.run(harness.environment("ADD", container: "chk", netns: netns), stdin: config)
         XCTAssertEqual(add.status, 0, add.stdout)
         let result = try XCTUnwrap(add.json)
         let address = try XCTUnwrap(result["ips"]?.arrayValue?.first?["address"]?.stringValue)
@@ -55,7 +55,7 @@ final class CheckTests: XCTestCase {
         var object = try XCTUnwrap(JSONValue.parse(Data(config.utf8)).objectValue)
         object["prevResult"] = result
         let checkConfig = JSONValue.object(object).serializedString()
-        let environment = PluginHarness.environment("CHECK", container: "chk", netns: netns)
+        let environment = harness.environment("CHECK", container: "chk", netns: netns)
 
         let good = try await harness.run(environment, stdin: checkConfig)
         XCTAssertEqual(good.status, 0, good.stdout)
@@ -74,7 +74,7 @@ final class CheckTests: XCTestCase {
         let noPrev = try await harness.run(environment, stdin: config)
         XCTAssertEqual(noPrev.errorCode, 7, noPrev.stdout)
 
-        let del = try await harness.run(PluginHarness.environment("DEL", container: "chk", netns: netns), stdin: config)
+        let del = try await harness.run(harness.environment("DEL", container: "chk", netns: netns), stdin: config)
         XCTAssertEqual(del.status, 0, del.stdout)
         XCTAssertEqual(harness.leases(), [])
     }

@@ -28,12 +28,12 @@ final class InfraCNIBinaryTests: XCTestCase {
         let agent = try await startAgent()
         for (index, version) in CNIVersion.supported.enumerated() {
             let container = "ctr-\(index)"
-            let run = try await harness.run(PluginHarness.environment("ADD", container: container), stdin: harness.config(version: version))
+            let run = try await harness.run(harness.environment("ADD", container: container), stdin: harness.config(version: version))
             XCTAssertEqual(run.status, 0, run.stdout)
             let result = try XCTUnwrap(run.json, run.stdout)
             XCTAssertEqual(result["cniVersion"], .string(version))
             XCTAssertEqual(result["interfaces"], .array([.object([
-                "name": .string("eth0"), "mac": .string(FakeAgent.mac), "sandbox": .string("/var/run/netns/infra-cni-test"),
+                "name": .string("eth0"), "mac": .string(FakeAgent.mac), "sandbox": .string(harness.netnsPath),
             ].merging(version == "1.1.0" ? ["mtu": .int(1450)] : [:]) { a, _ in a })]), version)
             let ip = try XCTUnwrap(result["ips"]?.arrayValue?.first, run.stdout)
             let address = try XCTUnwrap(ip["address"]?.stringValue)
@@ -45,7 +45,7 @@ final class InfraCNIBinaryTests: XCTestCase {
             let request = try XCTUnwrap(agent.adds.last)
             XCTAssertEqual(agent.adds.count, index + 1)
             XCTAssertEqual(request.interfaceName, "eth0")
-            XCTAssertEqual(request.netns, "/var/run/netns/infra-cni-test")
+            XCTAssertEqual(request.netns, harness.netnsPath)
             XCTAssertEqual(request.containerIps.map(\.address), [address])
             XCTAssertEqual(request.containerIps.map(\.gateway), ["10.250.0.1"])
             XCTAssertEqual(request.containerRoutes, ["0.0.0.0/0"])
@@ -64,21 +64,21 @@ final class InfraCNIBinaryTests: XCTestCase {
     func testDelCallsTheAgentThenFreesTheLeaseAndIsIdempotent() async throws {
         let agent = try await startAgent()
         let config = harness.config()
-        let add = try await harness.run(PluginHarness.environment("ADD"), stdin: config)
+        let add = try await harness.run(harness.environment("ADD"), stdin: config)
         XCTAssertEqual(add.status, 0, add.stdout)
         XCTAssertEqual(harness.leases().count, 1)
 
-        let del = try await harness.run(PluginHarness.environment("DEL"), stdin: config)
+        let del = try await harness.run(harness.environment("DEL"), stdin: config)
         XCTAssertEqual(del.status, 0, del.stdout)
         XCTAssertEqual(del.stdout, "", "DEL prints nothing on success")
         XCTAssertEqual(agent.dels.count, 1)
         XCTAssertEqual(agent.dels.first?.interfaceName, "eth0")
-        XCTAssertEqual(agent.dels.first?.netns, "/var/run/netns/infra-cni-test")
+        XCTAssertEqual(agent.dels.first?.netns, harness.netnsPath)
         XCTAssertEqual(agent.dels.first?.dataplaneOptions["type"], "grpc")
         XCTAssertEqual(harness.leases(), [], "host-local's lease is gone after DEL")
 
         // Again, and without a netns (the runtime may have removed it): still success.
-        let again = try await harness.run(PluginHarness.environment("DEL", netns: nil), stdin: config)
+        let again = try await harness.run(harness.environment("DEL", netns: ""), stdin: config)
         XCTAssertEqual(again.status, 0, again.stdout)
         XCTAssertEqual(agent.dels.count, 2)
         XCTAssertEqual(agent.dels.last?.netns, "")
@@ -86,7 +86,7 @@ final class InfraCNIBinaryTests: XCTestCase {
 
     func testAgentDownFailsAddWithTryAgainLaterAndReleasesTheLease() async throws {
         let started = ContinuousClock.now
-        let run = try await harness.run(PluginHarness.environment("ADD"), stdin: harness.config())
+        let run = try await harness.run(harness.environment("ADD"), stdin: harness.config())
         XCTAssertLessThan(ContinuousClock.now - started, .seconds(3), "ADD must fail within 3 s")
         XCTAssertEqual(run.errorCode, 11, run.stdout)
         XCTAssertTrue(run.json?["msg"]?.stringValue?.contains(harness.socketPath) ?? false, run.stdout)
@@ -100,7 +100,7 @@ final class InfraCNIBinaryTests: XCTestCase {
         defer { listener.close() }
         let started = ContinuousClock.now
         let run = try await harness.run(
-            PluginHarness.environment("ADD"), stdin: harness.config(extra: ["agentTimeoutSeconds": .int(1)])
+            harness.environment("ADD"), stdin: harness.config(extra: ["agentTimeoutSeconds": .int(1)])
         )
         XCTAssertLessThan(ContinuousClock.now - started, .seconds(3), "ADD must fail within 3 s")
         XCTAssertEqual(run.errorCode, 11, run.stdout)
@@ -110,7 +110,7 @@ final class InfraCNIBinaryTests: XCTestCase {
     func testAgentRefusalIsCode100AndReleasesTheLease() async throws {
         let agent = try await startAgent()
         agent.refuse(with: "interface pool exhausted")
-        let run = try await harness.run(PluginHarness.environment("ADD"), stdin: harness.config())
+        let run = try await harness.run(harness.environment("ADD"), stdin: harness.config())
         XCTAssertEqual(run.errorCode, 100, run.stdout)
         XCTAssertEqual(run.json?["details"], .string("interface pool exhausted"))
         XCTAssertEqual(agent.adds.count, 1)
@@ -119,14 +119,14 @@ final class InfraCNIBinaryTests: XCTestCase {
 
     func testBadInputGetsSpecCodesAndTouchesNothing() async throws {
         let agent = try await startAgent()
-        let malformed = try await harness.run(PluginHarness.environment("ADD"), stdin: "{\"cniVersion\": \"1.0.0\", ")
+        let malformed = try await harness.run(harness.environment("ADD"), stdin: "{\"cniVersion\": \"1.0.0\", ")
         XCTAssertEqual(malformed.errorCode, 6, malformed.stdout)
 
-        let unknownVersion = try await harness.run(PluginHarness.environment("ADD"), stdin: harness.config(version: "7.0.0"))
+        let unknownVersion = try await harness.run(harness.environment("ADD"), stdin: harness.config(version: "7.0.0"))
         XCTAssertEqual(unknownVersion.errorCode, 1, unknownVersion.stdout)
         XCTAssertEqual(unknownVersion.json?["cniVersion"], .string(CNIVersion.latest))
 
-        var environment = PluginHarness.environment("ADD")
+        var environment = harness.environment("ADD")
         environment["CNI_IFNAME"] = nil
         environment["CNI_CONTAINERID"] = nil
         let missing = try await harness.run(environment, stdin: harness.config(version: "0.4.0"))
@@ -134,8 +134,13 @@ final class InfraCNIBinaryTests: XCTestCase {
         XCTAssertEqual(missing.json?["cniVersion"], .string("0.4.0"), "the error is in the config's version")
         XCTAssertTrue(missing.json?["msg"]?.stringValue?.contains("CNI_CONTAINERID, CNI_IFNAME") ?? false, missing.stdout)
 
-        let noIPAM = try await harness.run(PluginHarness.environment("ADD"), stdin: #"{"cniVersion":"1.0.0","name":"n","type":"infra-cni"}"#)
+        let noIPAM = try await harness.run(harness.environment("ADD"), stdin: #"{"cniVersion":"1.0.0","name":"n","type":"infra-cni"}"#)
         XCTAssertEqual(noIPAM.errorCode, 7, noIPAM.stdout)
+
+        let gone = harness.directory.appendingPathComponent("no-such-netns").path
+        let noNetns = try await harness.run(harness.environment("ADD", netns: gone), stdin: harness.config())
+        XCTAssertEqual(noNetns.errorCode, 4, noNetns.stdout)
+        XCTAssertTrue(noNetns.json?["msg"]?.stringValue?.contains("CNI_NETNS") ?? false, noNetns.stdout)
 
         XCTAssertTrue(agent.adds.isEmpty, "the agent heard nothing")
         XCTAssertEqual(harness.leases(), [])

@@ -12,6 +12,9 @@ struct PluginHarness {
     let directory: URL
     var socketPath: String { directory.appendingPathComponent("cni.sock").path }
     var dataDir: URL { directory.appendingPathComponent("ipam") }
+    /// Stands for the pod's netns path: it exists (infra-cni checks that on ADD), and the
+    /// fake agent never opens it.
+    var netnsPath: String { directory.appendingPathComponent("netns").path }
 
     struct Run {
         var stdout: String
@@ -27,6 +30,7 @@ struct PluginHarness {
         // Short: unix socket paths are limited to 107 bytes.
         directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("infra-cni-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: directory.appendingPathComponent("netns").path, contents: nil)
     }
 
     func cleanUp() {
@@ -65,12 +69,14 @@ struct PluginHarness {
         return JSONValue.object(object).serializedString()
     }
 
-    static func environment(_ command: String, container: String = "c1", netns: String? = "/var/run/netns/infra-cni-test", ifname: String = "eth0") -> [String: String] {
+    /// The CNI_* variables for `command`; `netns` defaults to `netnsPath`, "" leaves it unset.
+    func environment(_ command: String, container: String = "c1", netns: String? = nil, ifname: String = "eth0") -> [String: String] {
         var env = [
-            "CNI_COMMAND": command, "CNI_CONTAINERID": container, "CNI_IFNAME": ifname, "CNI_PATH": cniPath,
+            "CNI_COMMAND": command, "CNI_CONTAINERID": container, "CNI_IFNAME": ifname, "CNI_PATH": Self.cniPath,
             "CNI_ARGS": "IgnoreUnknown=1;K8S_POD_NAMESPACE=shop;K8S_POD_NAME=web-0;K8S_POD_INFRA_CONTAINER_ID=\(container)",
         ]
-        env["CNI_NETNS"] = netns
+        let path = netns ?? netnsPath
+        if !path.isEmpty { env["CNI_NETNS"] = path }
         return env
     }
 
