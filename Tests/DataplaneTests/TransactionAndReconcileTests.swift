@@ -48,14 +48,20 @@ final class TransactionAndReconcileTests: XCTestCase {
         let (store, _) = try await makeStore(target)
         let schema = try DataplaneFixture.schema()
         let writesBefore = await target.writes
-        let externalIPs = (0..<schema.serviceLB.size).map { (index: Int) in "100.64.\(index / 256).\(index % 256)" }
-        let huge = DataplaneFixture.service("huge", clusterIP: "10.96.0.99", backends: [("10.244.1.7", 80)], externalIPs: externalIPs)
+        // One endpoint with more addresses than acl_ingress_endpoint holds.
+        let addresses = (0...schema.aclIngressEndpoint.size).map { (index: Int) in IPAddress("10.200.\(index / 256).\(index % 256)")! }
+        let policy = PolicyIntent(id: "p", ingress: [RuleIntent(action: .allow, peers: [], transport: nil, ports: [], icmp: nil)], egress: [])
+        let huge = EndpointIntent(id: "huge", pod: nil, addresses: addresses, ingressPolicies: ["p"], egressPolicies: [])
         do {
-            _ = try await store.apply { state in (state.services.upsert(huge, for: huge.name), true) }
+            _ = try await store.apply { state in
+                state.put(policy)
+                state.put(huge)
+                return ((), true)
+            }
             XCTFail("expected RESOURCE_EXHAUSTED")
         } catch let error as RPCError {
             XCTAssertEqual(error.code, .resourceExhausted)
-            XCTAssertTrue(error.message.contains("service_lb"), error.message)
+            XCTAssertTrue(error.message.contains("acl_ingress_endpoint"), error.message)
         }
         let writesAfter = await target.writes
         XCTAssertEqual(writesAfter, writesBefore, "nothing of the intent was written")

@@ -338,13 +338,17 @@ control k8s_dp_control(inout headers_t hdr,
      * Service backends. p4c-dpdk turns the size argument into the selector's
      * n_groups_max and 2^outputWidth into n_members_per_group_max; the member table
      * takes the size of the table that uses the selector (README, "Action profiles").
+     * P4Runtime reads the same size argument as the number of members, so it is the
+     * member capacity we promise (10,000 services x 10 backends fit), and the tables
+     * using the selectors have that size too; the price is the group table, 4 bytes x
+     * 64 x size = 32 MiB per selector in the DPDK target.
      * DPDK 22.11's selector always hashes with its built-in CRC32 function, whatever
      * algorithm is named here.
      */
     @id(0x11000001) @max_group_size(64)
-    ActionSelector(PNA_HashAlgorithm_t.TARGET_DEFAULT, 32w16384, 32w6) service_backends;
+    ActionSelector(PNA_HashAlgorithm_t.TARGET_DEFAULT, 32w131072, 32w6) service_backends;
     @id(0x11000002) @max_group_size(64)
-    ActionSelector(PNA_HashAlgorithm_t.TARGET_DEFAULT, 32w16384, 32w6) service_backends_affinity;
+    ActionSelector(PNA_HashAlgorithm_t.TARGET_DEFAULT, 32w131072, 32w6) service_backends_affinity;
 
     InternetChecksum() ip_checksum;
     InternetChecksum() l4_checksum;
@@ -432,7 +436,8 @@ control k8s_dp_control(inout headers_t hdr,
         }
         pna_implementation = service_backends;
         const default_action = NoAction();
-        size = 16384;
+        // Also the size of the selector's member table in the DPDK target (see above).
+        size = 131072;
     }
 
     @id(0x02000011)
@@ -450,7 +455,7 @@ control k8s_dp_control(inout headers_t hdr,
         }
         pna_implementation = service_backends_affinity;
         const default_action = NoAction();
-        size = 16384;
+        size = 131072;
     }
 
     /* ------------------------------------------------------------ connection tracking */

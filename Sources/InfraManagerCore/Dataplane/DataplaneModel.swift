@@ -16,7 +16,7 @@ struct DataplaneModel: Sendable {
     init(translator: K8sDpTranslator) {
         self.translator = translator
         let schema = translator.schema
-        ids = DataplaneIDs(maxServiceIndex: UInt32(min(schema.serviceLB.size, Int(UInt16.max))))
+        ids = DataplaneIDs(maxServiceIndex: schema.maxServiceIndex)
         capacity = Dictionary(uniqueKeysWithValues: schema.managedResources.map { ($0.id, ($0.name, $0.capacity)) })
     }
 

@@ -52,6 +52,8 @@ struct K8sDpSchema: Sendable {
 
     let serviceBackends: Profile
     let serviceBackendsAffinity: Profile
+    /// Cells of the per-service counters, which `service_index` indexes.
+    let serviceCounterSize: Int
 
     let index: P4InfoIndex
 
@@ -103,7 +105,13 @@ struct K8sDpSchema: Sendable {
 
         serviceBackends = try profile("service_backends")
         serviceBackendsAffinity = try profile("service_backends_affinity")
+        serviceCounterSize = Int(min(try index.counter("service_counters").size, try index.counter("service_drops").size))
     }
+
+    /// The largest service index: it is a 16-bit action parameter, a group id and a cell of
+    /// the service counters (index 0 is never used, so a zero in a packet's metadata is no
+    /// service).
+    var maxServiceIndex: UInt32 { UInt32(max(1, min(serviceCounterSize - 1, Int(UInt16.max)))) }
 
     /// Every table and profile the manager writes, for capacity and occupancy reports.
     var managedResources: [(id: UInt32, name: String, capacity: Int)] {
