@@ -98,7 +98,8 @@ let package = Package(
 
         // MARK: Host side
         .target(name: "InfraAgentCore", dependencies: [
-            "InfraAPI", "InfraChannel", "InfraDaemon", "InfraNet", "InfraPKI", grpcCore, grpcPosix, logging, metrics, prometheus, yams, lifecycle,
+            "InfraAPI", "InfraChannel", "InfraDaemon", "InfraNet", "InfraPKI", "CalicoCNIAPI", "InterfacePool", "Netlink",
+            grpcCore, grpcPosix, logging, metrics, prometheus, yams, lifecycle,
         ], exclude: ["README.md"]),
         .executableTarget(name: "infra-agent", dependencies: ["InfraAgentCore", "InfraDaemon", argumentParser, lifecycle, logging]),
         .target(name: "CNISpec", dependencies: ["InfraNet"], exclude: ["README.md"]),
@@ -148,6 +149,10 @@ let package = Package(
         .testTarget(name: "DataplaneTests", dependencies: [
             "InfraManagerCore", "P4RuntimeServer", "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", "InfraNet",
             "InfraAPI", "InfraDaemon", grpcCore, grpcPosix, swiftProtobuf, logging, lifecycle,
+        ]),
+        .testTarget(name: "AgentCNITests", dependencies: [
+            "InfraAgentCore", "InfraManagerCore", "CalicoCNIAPI", "InterfacePool", "Netlink", "InfraAPI", "InfraChannel",
+            "InfraDaemon", "InfraNet", grpcCore, grpcPosix, logging, lifecycle,
         ]),
         .testTarget(name: "SplitChannelTests", dependencies: [
             "InfraManagerCore", "InfraAgentCore", "InfraAPI", "InfraChannel", "InfraDaemon", "InfraPKI", "InfraNet",

@@ -2,6 +2,7 @@ import InfraChannel
 import InfraDaemon
 import InfraNet
 import InfraPKI
+import InterfacePool
 
 /// The infra-agent's configuration file (`/etc/infra/agent.yaml` by default).
 public struct AgentConfig: Decodable, Sendable {
@@ -16,11 +17,15 @@ public struct AgentConfig: Decodable, Sendable {
     public var hostInterface: HostInterfaceSettings?
     public var metrics: MetricsSettings
     public var log: LogSettings
+    /// The CNI backend (Calico's CniDataplane API); off when absent.
+    public var cni: CNISettings?
+    /// The pool of pod interfaces; required when `cni` is set.
+    public var interfacePool: InterfacePoolConfig?
 
     public static let defaultTLSDirectory = "/etc/infra/pki/agent"
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case nodeName, manager, insecure, tls, reconnect, hostInterface, metrics, log
+        case nodeName, manager, insecure, tls, reconnect, hostInterface, metrics, log, cni, interfacePool
     }
 
     public init(from decoder: any Decoder) throws {
@@ -36,6 +41,11 @@ public struct AgentConfig: Decodable, Sendable {
         hostInterface = try container.decodeIfPresent(HostInterfaceSettings.self, forKey: .hostInterface)
         metrics = try container.decode(MetricsSettings.self, forKey: .metrics, default: .loopback(port: 9103))
         log = try container.decode(LogSettings.self, forKey: .log, default: LogSettings())
+        cni = try container.decodeIfPresent(CNISettings.self, forKey: .cni)
+        interfacePool = try container.decodeIfPresent(InterfacePoolConfig.self, forKey: .interfacePool)
+        if cni != nil, interfacePool == nil {
+            throw ConfigError.invalidValue(keyPath: container.keyPath(for: .interfacePool), value: nil, reason: "is required when cni is set")
+        }
     }
 }
 

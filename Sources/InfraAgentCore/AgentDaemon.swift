@@ -4,6 +4,7 @@ import InfraAPI
 import InfraChannel
 import InfraDaemon
 import InfraPKI
+import InterfacePool
 import Logging
 import Prometheus
 import ServiceLifecycle
@@ -16,6 +17,9 @@ public struct AgentDaemon: Sendable {
     let tlsStore: TLSMaterialStore?
     let stop: GracefulStop
     let logger: Logger
+    /// The CNI backend and its server, when the config has a `cni` section.
+    public let cniBackend: CNIBackendService<HTTP2ClientTransport.Posix>?
+    let cniServer: CNIServer?
 
     public init(config: AgentConfig, logger: Logger) throws {
         self.config = config
@@ -36,14 +40,29 @@ public struct AgentDaemon: Sendable {
         stop = GracefulStop()
         let nodeName = config.nodeName
         let host = config.hostInterface
+        if let cni = config.cni, let poolConfig = config.interfacePool {
+            let backend = CNIBackendService(
+                pool: try InterfacePool(config: poolConfig, logger: logger), registry: try PodRegistry(path: cni.podStateFile),
+                client: client, gatewayMAC: cni.gatewayMAC, mtu: cni.mtu,
+                managerTimeout: .milliseconds(cni.managerTimeoutMilliseconds), logger: logger
+            )
+            cniBackend = backend
+            cniServer = try CNIServer(address: cni.listen, backend: backend, stop: stop, logger: logger)
+        } else {
+            cniBackend = nil
+            cniServer = nil
+        }
+        let backend = cniBackend
         link = ManagerLink(
             client: client, settings: .init(nodeName: nodeName, backoff: config.reconnect.backoff),
             stop: stop, logger: logger
         ) {
             // Until the pod, service and policy sources exist, the agent's view is its node
             // and host interface; a Sync with only these still removes stale state.
-            Infra_V1_SyncRequest.with { request in
+            let pods = await backend?.pods() ?? []
+            return Infra_V1_SyncRequest.with { request in
                 request.nodeName = nodeName
+                request.pods = pods
                 if let host {
                     request.hostInterface = .with {
                         $0.name = host.name
@@ -70,8 +89,21 @@ public struct AgentDaemon: Sendable {
 
     public func services(metricsRegistry: PrometheusCollectorRegistry?) -> [any Service] {
         let tls = tlsStore.map { DaemonSupportServices.WatchedTLS(role: "client", store: $0, settings: config.tls) }
-        return [ManagerLinkService(daemon: self)]
+        return [ManagerLinkService(daemon: self)] + (cniServer.map { [CNIStartService(daemon: self, server: $0)] } ?? [])
             + DaemonSupportServices.make(tls: tls, metrics: config.metrics, registry: metricsRegistry, logger: logger)
+    }
+
+    /// Reconciles the pool against live namespaces, then serves the CNI API.
+    struct CNIStartService: Service {
+        let daemon: AgentDaemon
+        let server: CNIServer
+
+        func run() async throws {
+            if let backend = daemon.cniBackend {
+                try await backend.reconcilePool()
+            }
+            try await server.run()
+        }
     }
 
     struct ManagerLinkService: Service {
