@@ -39,23 +39,38 @@ public struct CNIServer: Service {
         }
     }
 
-    /// The bound address once listening (the port, for `127.0.0.1:0`).
+    /// The bound address once listening (the port, for `127.0.0.1:0`), with the socket's
+    /// mode already 0600.
     public func listeningAddress() async throws -> GRPCNIOTransportCore.SocketAddress {
-        try await transport.listeningAddress
+        let bound = try await transport.listeningAddress
+        try restrictSocket()
+        return bound
+    }
+
+    /// Mode 0600 on the unix socket (idempotent). Until then the socket has the umask's
+    /// mode, which with the usual 022 already lets only root connect.
+    func restrictSocket() throws {
+        if case .unix(let path) = address.kind, chmod(path, 0o600) != 0 {
+            throw CNIBackendError("cannot set mode 0600 on the CNI socket \(path): errno \(errno)")
+        }
     }
 
     public func run() async throws {
         try await withGracefulShutdownHandler {
+            // Nobody reaches the health service before the listener is bound, so it can say
+            // SERVING from the start; it turns NOT_SERVING when the drain begins.
+            health.setAll(.serving)
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { try await server.serve() }
                 group.addTask {
                     _ = try await transport.listeningAddress
-                    if case .unix(let path) = address.kind, chmod(path, 0o600) != 0 {
-                        logger.error("cannot set mode 0600 on the CNI socket", metadata: ["path": "\(path)", "errno": "\(errno)"])
+                    do {
+                        try restrictSocket()
+                    } catch {
+                        logger.error("CNI socket not served", metadata: ["error": "\(error)"])
                         server.beginGracefulShutdown()
-                        return
+                        throw error
                     }
-                    health.setAll(.serving)
                     logger.info("CNI backend serving", metadata: ["address": "\(address)"])
                 }
             }

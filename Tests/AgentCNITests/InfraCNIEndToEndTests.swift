@@ -1,0 +1,112 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import InfraAPI
+import XCTest
+
+/// The end-to-end path: the built infra-cni binary, Debian's host-local as IPAM, the real
+/// CNI backend and a real manager.
+final class InfraCNIEndToEndTests: AgentCNITestCase {
+    static let cniPath = "/usr/lib/cni"
+
+    static func executable() throws -> String {
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var candidates: [URL] = []
+        if let bundle = Bundle.allBundles.first(where: { $0.bundlePath.hasSuffix(".xctest") }) {
+            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("infra-cni"))
+        }
+        candidates.append(packageRoot.appendingPathComponent(".build/debug/infra-cni"))
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw XCTSkip("infra-cni is not built; run `swift build --product infra-cni`")
+        }
+        return found.path
+    }
+
+    func config() -> String {
+        """
+        {"cniVersion":"1.0.0","name":"agent-e2e","type":"infra-cni","agentSocket":"\(socketPath)","mtu":1450,
+         "ipam":{"type":"host-local","dataDir":"\(directory)/ipam","ranges":[[{"subnet":"10.251.0.0/24","gateway":"10.251.0.1"}]]}}
+        """
+    }
+
+    func run(_ command: String, netns: String) async throws -> (status: Int32, stdout: String) {
+        let executable = try Self.executable()
+        let environment = [
+            "CNI_COMMAND": command, "CNI_CONTAINERID": "e2e-1", "CNI_IFNAME": "eth0", "CNI_PATH": Self.cniPath,
+            "CNI_NETNS": netns, "CNI_ARGS": "IgnoreUnknown=1;K8S_POD_NAMESPACE=shop;K8S_POD_NAME=web-e2e",
+        ]
+        let stdin = config()
+        // Off the cooperative pool: the agent's handlers run in this process and need it.
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                do {
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: executable)
+                    process.environment = environment
+                    let input = Pipe(), output = Pipe()
+                    process.standardInput = input
+                    process.standardOutput = output
+                    try process.run()
+                    input.fileHandleForWriting.write(Data(stdin.utf8))
+                    try input.fileHandleForWriting.close()
+                    let data = output.fileHandleForReading.readDataToEndOfFile()
+                    process.waitUntilExit()
+                    continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    func testInfraCNIWithHostLocalAgainstTheRealBackend() async throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "\(Self.cniPath)/host-local"),
+                          "host-local is not installed (apt-get install containernetworking-plugins)")
+        let ns = try makeNamespace()
+        let netns = "/var/run/netns/\(ns)"
+        let added = try await run("ADD", netns: netns)
+        XCTAssertEqual(added.status, 0, added.stdout)
+        let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(added.stdout.utf8)) as? [String: Any])
+        let interfaces = result["interfaces"] as? [[String: Any]] ?? []
+        let allocations = await pool.allocations
+        let allocation = try XCTUnwrap(allocations.first)
+        XCTAssertEqual(interfaces.first?["mac"] as? String, allocation.interface.macAddress.description)
+        let ips = result["ips"] as? [[String: Any]] ?? []
+        let address = try XCTUnwrap(ips.first?["address"] as? String)
+        XCTAssertTrue(address.hasPrefix("10.251.0."), address)
+        let host = String(address.split(separator: "/")[0])
+
+        let inPod = try ipJSON(ns, ["addr", "show", "dev", "eth0"]).first?["addr_info"] as? [[String: Any]] ?? []
+        XCTAssertTrue(inPod.contains { $0["local"] as? String == host && $0["prefixlen"] as? Int == 32 }, "\(inPod)")
+        XCTAssertEqual(try ipJSON(ns, ["route", "show", "default"]).first?["gateway"] as? String, "169.254.1.1")
+        XCTAssertEqual(try ipJSON(ns, ["neigh", "show", "169.254.1.1", "dev", "eth0"]).first?["lladdr"] as? String, gatewayMAC.description)
+        let status = try await manager.status()
+        XCTAssertEqual(status.desired.pods, 1)
+        let pods = await backend.pods()
+        XCTAssertEqual(pods.first?.ipAddresses, ["\(host)/32"])
+        XCTAssertEqual(pods.first?.podName, "web-e2e")
+
+        let deleted = try await run("DEL", netns: netns)
+        XCTAssertEqual(deleted.status, 0, deleted.stdout)
+        XCTAssertEqual(try poolLinksInHost(), Set(poolNames))
+        let after = try await manager.status()
+        XCTAssertEqual(after.desired.pods, 0)
+        let remaining = await pool.allocations
+        XCTAssertEqual(remaining, [])
+        let leases = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/ipam/agent-e2e")) ?? []
+        XCTAssertEqual(leases.filter { $0.hasPrefix("10.251.") }, [], "host-local's lease is released")
+    }
+}
+
+final class CNIServerTests: AgentCNITestCase {
+    func testSocketIsMode0600AndHealthIsServing() async throws {
+        var info = stat()
+        XCTAssertEqual(lstat(socketPath, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o777, 0o600)
+        let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext)
+        let health = try await withGRPCClient(transport: transport) { client in
+            try await Grpc_Health_V1_Health.Client(wrapping: client).check(.with { $0.service = "cni.CniDataplane" }, options: .quick)
+        }
+        XCTAssertEqual(health.status, .serving)
+    }
+}
