@@ -449,7 +449,7 @@ def main() -> int:
     parser.add_argument("--p4info", type=Path, help=f"default: {COMMITTED_P4INFO.relative_to(ROOT)}, else {SCRATCH_P4INFO}")
     parser.add_argument("--member-capacity", type=int, default=131_072,
                         help="selector size to use when the P4Info's is smaller than services x backends")
-    parser.add_argument("--max-seconds", type=float, default=900.0, help="cap per infra-programming-bench run")
+    parser.add_argument("--max-seconds", type=float, default=3600.0, help="cap per infra-programming-bench run")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--no-docs", action="store_true")
     parser.add_argument("--perf", type=Path, help="profile manager + emulator with perf into DIR (implies --no-docs)")
