@@ -117,7 +117,8 @@ struct DataplaneModel: Sendable {
                 }
             }
         }
-        for (resource, change) in delta where change > 0 {
+        // In id order, so the table named is the same on every run.
+        for (resource, change) in delta.sorted(by: { $0.key < $1.key }) where change > 0 {
             guard let (name, size) = capacity[resource], size > 0 else { continue }
             let after = occupancy[resource, default: 0] + change
             if after > size {

@@ -22,8 +22,10 @@ public actor DataplaneProgrammer {
     private var detail = "not connected yet"
     private let stateFile: StateFile?
     private let logger: Logger
-    /// The newest state not yet written to the state file, and whether a writer runs.
-    private var unsaved: StateFile.Contents?
+    /// Whether an accepted change is not in the state file yet, where to read the state from,
+    /// and whether a writer runs.
+    private var dirty = false
+    private weak var store: DesiredStateStore?
     private var saving = false
     private let saveDelay: Duration
 
@@ -96,34 +98,49 @@ public actor DataplaneProgrammer {
         model.commit(plan)
     }
 
-    /// Records an accepted state for the state file (written shortly after, coalesced).
-    func stateChanged(_ state: DesiredState, generation: UInt64) {
+    /// Notes that `store` accepted a change; the state file is rewritten shortly after,
+    /// coalescing changes that arrive meanwhile.
+    ///
+    /// Why nothing is copied or encoded here: with 10,000 services the snapshot is megabytes
+    /// of JSON, and building it on every change put O(node) work on the path of a one-service
+    /// change. The writer takes one snapshot per save and encodes it off this actor.
+    func stateChanged(in store: DesiredStateStore) {
         guard stateFile != nil else { return }
-        unsaved = StateFile.contents(of: state, generation: generation, ids: model.ids.snapshot)
+        self.store = store
+        dirty = true
         guard !saving else { return }
         saving = true
         Task { await self.saveLoop() }
     }
 
     private func saveLoop() async {
-        while unsaved != nil {
+        while dirty {
             try? await Task.sleep(for: saveDelay)
-            guard let latest = unsaved else { break }
-            unsaved = nil
-            do {
-                try stateFile?.save(latest)
-            } catch {
-                logger.error("cannot save the state file", metadata: ["error": "\(error)"])
-            }
+            await saveNow()
         }
         saving = false
     }
 
-    /// Writes any pending state now (graceful shutdown, tests).
-    public func flush() {
-        guard let contents = unsaved else { return }
-        unsaved = nil
-        do { try stateFile?.save(contents) } catch { logger.error("cannot save the state file", metadata: ["error": "\(error)"]) }
+    /// Writes the current state if it changed since the last write (graceful shutdown, tests).
+    public func flush() async {
+        await saveNow()
+    }
+
+    private func saveNow() async {
+        guard dirty, let store, let stateFile else { return }
+        dirty = false
+        // Ids first: a state newer than its ids only costs rewriting a few entries after a
+        // crash, while ids newer than the state would keep ids of objects that are gone.
+        let ids = model.ids
+        let (state, generation) = await store.snapshot()
+        let logger = self.logger
+        await Task.detached {
+            do {
+                try stateFile.save(StateFile.contents(of: state, generation: generation, ids: ids.snapshot))
+            } catch {
+                logger.error("cannot save the state file", metadata: ["error": "\(error)"])
+            }
+        }.value
     }
 
     static func rpcError(_ error: DataplaneError) -> RPCError {

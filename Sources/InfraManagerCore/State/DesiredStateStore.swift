@@ -30,6 +30,9 @@ public actor DesiredStateStore {
         }
     }
 
+    /// The state and its generation, read together.
+    func snapshot() -> (DesiredState, UInt64) { (state, generation) }
+
     /// Runs `body` while no change is being applied (reconciliation uses it).
     func exclusively<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         try await gate.run(body)
@@ -48,7 +51,7 @@ public actor DesiredStateStore {
         candidate.clearTouched()
         state = candidate
         generation += 1
-        await dataplane?.stateChanged(state, generation: generation)
+        await dataplane?.stateChanged(in: self)
         return (result, generation)
     }
 }
