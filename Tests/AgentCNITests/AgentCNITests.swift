@@ -133,6 +133,23 @@ final class CNIBackendTests: AgentCNITestCase {
     }
 }
 
+extension CNIBackendTests {
+    /// A netns path that exists but is no namespace: validation passes, the plumbing fails
+    /// after the allocation, and the undo leaves the interface home and the slot free.
+    func testPlumbingFailureIsUndone() async throws {
+        let fake = directory + "/not-a-netns"
+        XCTAssertTrue(FileManager.default.createFile(atPath: fake, contents: nil))
+        let reply = try await add(addRequest(netns: fake))
+        XCTAssertFalse(reply.successful)
+        XCTAssertTrue(reply.errorMessage.contains("plumbing") && reply.errorMessage.contains(fake), reply.errorMessage)
+        XCTAssertEqual(try poolLinksInHost(), Set(poolNames))
+        let allocations = await pool.allocations
+        XCTAssertEqual(allocations, [])
+        let pods = try await manager.status().desired.pods
+        XCTAssertEqual(pods, 0)
+    }
+}
+
 final class CNIPoolExhaustionTests: AgentCNITestCase {
     override var poolSize: Int { 1 }
 
