@@ -90,6 +90,12 @@ public actor PodRegistry {
         }
         close(fd)
         guard ok, rename(temporary, path) == 0 else { throw CNIBackendError("cannot write \(path): errno \(errno)") }
+        // The rename itself must survive a crash too.
+        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryFD >= 0 {
+            fsync(directoryFD)
+            close(directoryFD)
+        }
     }
 }
 
