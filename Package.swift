@@ -109,7 +109,7 @@ let package = Package(
         .executableTarget(name: "infra-cni", dependencies: ["CNIPlugin", "CNISpec"]),
         .target(name: "CalicoCNIAPI", dependencies: [grpcCore, grpcProtobuf, swiftProtobuf], exclude: ["README.md"]),
         .target(name: "Netlink", dependencies: ["InfraNet", logging], exclude: ["README.md"]),
-        .target(name: "InterfacePool", dependencies: ["InfraNet", logging], exclude: ["README.md"]),
+        .target(name: "InterfacePool", dependencies: ["InfraNet", "InfraDaemon", logging], exclude: ["README.md"]),
         .target(name: "ARPProxy", dependencies: ["InfraNet", "InfraDaemon", logging, lifecycle], exclude: ["README.md"]),
         .executableTarget(name: "arp-proxy", dependencies: ["ARPProxy", "InfraDaemon", argumentParser, lifecycle, logging]),
         .executableTarget(name: "felix-api-proxy", dependencies: [argumentParser]),

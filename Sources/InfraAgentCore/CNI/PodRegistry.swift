@@ -1,4 +1,5 @@
 import Foundation
+import InfraDaemon
 import InfraAPI
 
 /// One pod interface the CNI backend plumbed and the manager confirmed.
@@ -74,27 +75,10 @@ public actor PodRegistry {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let list = next.values.sorted { ($0.containerID, $0.interfaceName) < ($1.containerID, $1.interfaceName) }
         let data = try encoder.encode(list)
-        let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw CNIBackendError("cannot write \(temporary): errno \(errno)") }
-        let ok = data.withUnsafeBytes { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n <= 0 { return false }
-                offset += n
-            }
-            return fsync(fd) == 0
-        }
-        close(fd)
-        guard ok, rename(temporary, path) == 0 else { throw CNIBackendError("cannot write \(path): errno \(errno)") }
-        // The rename itself must survive a crash too.
-        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directoryFD >= 0 {
-            fsync(directoryFD)
-            close(directoryFD)
+        do {
+            try AtomicFile.write(data, to: path)
+        } catch {
+            throw CNIBackendError("cannot write the pod registry: \(error)")
         }
     }
 }

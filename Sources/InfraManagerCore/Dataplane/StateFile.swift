@@ -1,4 +1,5 @@
 import Foundation
+import InfraDaemon
 
 /// The manager's state file: the desired state it last accepted and the ids it gave to
 /// logical objects, so a restarted manager programs the same entries with the same ids before
@@ -54,28 +55,10 @@ struct StateFile: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(contents)
-        let directory = (path as NSString).deletingLastPathComponent
-        let temporary = path + ".tmp"
-        try FileManager.default.createDirectory(atPath: directory.isEmpty ? "." : directory, withIntermediateDirectories: true)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StateFileError("cannot create \(temporary): \(String(cString: strerror(errno)))") }
-        let written = data.withUnsafeBytes { raw -> Bool in
-            var offset = 0
-            while offset < raw.count {
-                let count = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if count <= 0 { return false }
-                offset += count
-            }
-            return true
-        }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written, synced else { throw StateFileError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        guard rename(temporary, path) == 0 else { throw StateFileError("cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))") }
-        let dirfd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY)
-        if dirfd >= 0 {
-            fsync(dirfd)
-            close(dirfd)
+        do {
+            try AtomicFile.write(data, to: path)
+        } catch {
+            throw StateFileError("cannot save the state file: \(error)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import InfraDaemon
 
 /// The state file: what is allocated, and every interface the pool has seen (so that one
 /// inside a pod namespace, renamed, can still be recognised by its MAC).
@@ -66,6 +67,10 @@ struct PoolState: Codable, Equatable {
         } catch {
             throw InterfacePoolError(.stateWriteFailed, "cannot encode the interface pool state: \(error)")
         }
-        try AtomicFile.write(data, to: path)
+        do {
+            try AtomicFile.write(data, to: path)
+        } catch {
+            throw InterfacePoolError(.stateWriteFailed, "state file: \(error)")
+        }
     }
 }

@@ -5,19 +5,22 @@ import Darwin
 #endif
 import Foundation
 
-/// Replaces a file so that, whatever happens, it holds either the old or the new bytes.
+/// Replaces a file so that, whatever happens, it holds either the old or the new bytes: the
+/// one way daemons write their state files (the manager's state, the agent's pod registry,
+/// the interface pool's allocations).
 ///
 /// The bytes go to `<path>.tmp` (mode 0600), which is fsync'd, renamed over `path`, and then
 /// the directory is fsync'd so the rename itself survives a power cut. A `.tmp` left by a
-/// crash is never read; the next write truncates it.
-enum AtomicFile {
-    static func write(_ data: Data, to path: String) throws {
+/// crash is never read; the next write truncates it. Missing parent directories are created
+/// with mode 0700.
+public enum AtomicFile {
+    public static func write(_ data: Data, to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw InterfacePoolError(.stateWriteFailed, "cannot create \(directory): \(error)")
+            throw AtomicFileError(message: "cannot create \(directory): \(error)")
         }
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
@@ -54,9 +57,15 @@ enum AtomicFile {
         guard fsync(directoryFD) == 0 else { throw failure("fsync \(directory)") }
     }
 
-    private static func failure(_ what: String) -> InterfacePoolError {
-        InterfacePoolError(.stateWriteFailed, "state file: \(what): \(String(cString: strerror(errno)))")
+    private static func failure(_ what: String) -> AtomicFileError {
+        AtomicFileError(message: "\(what): \(String(cString: strerror(errno)))")
     }
+}
+
+/// A state file could not be written; the message names the step, the path and errno's text.
+public struct AtomicFileError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { message }
 }
 
 /// `write(2)`; named apart because `AtomicFile.write` shadows it inside the enum.
