@@ -26,23 +26,10 @@ final class CrashRecoveryTests: XCTestCase {
         let emulatorArguments = ["--insecure", "--listen", "127.0.0.1:\(targetPort)", "--device-id", "1", "--log-level", "error"]
         var emulator = try ChildProcess("infra-p4-emulator", emulatorArguments, logDirectory: directory)
         defer { emulator.stop() }
-        let configPath = directory + "/manager.yaml"
-        try """
-        nodeName: node-1
-        listen: 127.0.0.1:\(managerPort)
-        insecure: true
-        metrics:
-          enabled: false
-        log:
-          level: error
-        dataplane:
-          target: 127.0.0.1:\(targetPort)
+        let configPath = try Self.writeManagerConfig(in: directory, managerPort: managerPort, targetPort: targetPort, dataplaneSecurity: """
           insecure: true
-          p4info: \(DataplaneFixture.p4infoPath)
-          stateDirectory: \(directory)/state
           ports: {pod0: 2}
-          gatewayMAC: "02:00:00:00:00:01"
-        """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        """)
         var manager = try ChildProcess("infra-manager", ["run", "--config", configPath], logDirectory: directory)
         defer { manager.stop() }
         try await waitForReadyTarget(managerPort, manager)
@@ -92,6 +79,28 @@ final class CrashRecoveryTests: XCTestCase {
                 }
             }]
         }
+    }
+
+    /// An infra-manager config (plaintext agent side) whose `dataplane` section points at the
+    /// target on `targetPort`; `dataplaneSecurity` adds the section's TLS or insecure keys.
+    static func writeManagerConfig(in directory: String, managerPort: Int, targetPort: Int, dataplaneSecurity: String) throws -> String {
+        let path = directory + "/manager.yaml"
+        try """
+        nodeName: node-1
+        listen: 127.0.0.1:\(managerPort)
+        insecure: true
+        metrics:
+          enabled: false
+        log:
+          level: error
+        dataplane:
+          target: 127.0.0.1:\(targetPort)
+          p4info: \(DataplaneFixture.p4infoPath)
+          stateDirectory: \(directory)/state
+          gatewayMAC: "02:00:00:00:00:01"
+        \(dataplaneSecurity)
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
     }
 
     static func startUpsert(_ batch: Infra_V1_UpsertServicesRequest, port: Int) -> Task<Void, any Error> {
@@ -162,25 +171,12 @@ final class CrashRecoveryTests: XCTestCase {
             logDirectory: directory
         )
         defer { emulator.stop() }
-        let configPath = directory + "/manager.yaml"
-        try """
-        nodeName: node-1
-        listen: 127.0.0.1:\(managerPort)
-        insecure: true
-        metrics:
-          enabled: false
-        log:
-          level: error
-        dataplane:
-          target: 127.0.0.1:\(targetPort)
+        let configPath = try Self.writeManagerConfig(in: directory, managerPort: managerPort, targetPort: targetPort, dataplaneSecurity: """
           tls:
             caFile: \(pki)/p4rt-client/ca.crt
             certificateFile: \(pki)/p4rt-client/tls.crt
             keyFile: \(pki)/p4rt-client/tls.key
-          p4info: \(DataplaneFixture.p4infoPath)
-          stateDirectory: \(directory)/state
-          gatewayMAC: "02:00:00:00:00:01"
-        """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        """)
         let manager = try ChildProcess("infra-manager", ["run", "--config", configPath], logDirectory: directory)
         defer { manager.stop() }
         try await waitForReadyTarget(managerPort, manager)
