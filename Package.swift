@@ -40,6 +40,7 @@ let package = Package(
         // IPU side
         .executable(name: "infra-manager", targets: ["infra-manager"]),
         .executable(name: "infra-p4-emulator", targets: ["infra-p4-emulator"]),
+        .executable(name: "infra-p4-dpdk", targets: ["infra-p4-dpdk"]),
         // Tools
         .executable(name: "infra-pki", targets: ["infra-pki"]),
         .executable(name: "infractl", targets: ["infractl"]),
@@ -92,8 +93,29 @@ let package = Package(
         .target(name: "P4RuntimeServer", dependencies: [
             "P4RuntimeAPI", "P4Info", grpcCore, swiftProtobuf, logging,
         ], exclude: ["README.md"]),
+        .target(name: "P4RuntimeDaemon", dependencies: [
+            "InfraChannel", "InfraDaemon", grpcCore, grpcPosix, logging, lifecycle,
+        ], exclude: ["README.md"]),
         .executableTarget(name: "infra-p4-emulator", dependencies: [
-            "P4RuntimeServer", "InfraChannel", "InfraDaemon", grpcCore, grpcPosix, argumentParser, logging, lifecycle,
+            "P4RuntimeServer", "P4RuntimeDaemon", "InfraChannel", "InfraDaemon", grpcCore, grpcPosix, argumentParser, logging, lifecycle,
+        ]),
+        // DPDK's SWX pipeline as a P4Runtime target (IPU side only: host products must not link DPDK).
+        // SwiftPM cannot parse Debian's libdpdk.pc, so the flags are spelled out here.
+        .target(name: "CDPDK", cSettings: [
+            .unsafeFlags([
+                "-I/usr/include/dpdk", "-I/usr/include/x86_64-linux-gnu/dpdk", "-include", "rte_config.h",
+                "-march=corei7", "-DALLOW_EXPERIMENTAL_API",
+            ]),
+        ], linkerSettings: [
+            .linkedLibrary("rte_pipeline"), .linkedLibrary("rte_ethdev"), .linkedLibrary("rte_mbuf"),
+            .linkedLibrary("rte_mempool"), .linkedLibrary("rte_eal"),
+        ]),
+        .target(name: "P4DPDKTarget", dependencies: [
+            "CDPDK", "P4RuntimeServer", "P4RuntimeAPI", "P4Info", crypto, logging, swiftProtobuf,
+        ], exclude: ["README.md"]),
+        .executableTarget(name: "infra-p4-dpdk", dependencies: [
+            "P4DPDKTarget", "P4RuntimeServer", "P4RuntimeDaemon", "InfraChannel", "InfraDaemon", grpcCore, grpcPosix,
+            argumentParser, logging, metrics, lifecycle,
         ]),
 
         // MARK: Host side

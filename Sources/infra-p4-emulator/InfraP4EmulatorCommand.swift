@@ -4,6 +4,7 @@ import GRPCNIOTransportHTTP2Posix
 import InfraChannel
 import Logging
 import InfraDaemon
+import P4RuntimeDaemon
 import P4RuntimeServer
 import ServiceLifecycle
 
@@ -54,13 +55,13 @@ struct InfraP4EmulatorCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "infra.p4-emulator")
         logger.logLevel = logLevel
-        let store = try tlsDirectory.map { try TLSMaterialStore(files: EmulatorTLSFiles.files(in: $0)) }
+        let store = try tlsDirectory.map { try TLSMaterialStore(files: P4ServerTLSFiles.files(in: $0)) }
         let security: ServerSecurity = store.map { .mutualTLS($0) } ?? .insecure
         let transport = try ChannelServerTransport.make(address: try ChannelAddress(parsing: listen), security: security, logger: logger)
         let core = P4RuntimeCore(deviceID: deviceID, logger: logger)
         let server = GRPCServer(transport: transport, services: [core])
         var services: [any Service] = [
-            EmulatorServerService(
+            P4RuntimeServerService(
                 server: server, transport: transport, deviceID: deviceID, secured: tlsDirectory != nil, logger: logger
             ),
             WatchdogService(),
@@ -73,32 +74,6 @@ struct InfraP4EmulatorCommand: AsyncParsableCommand {
             services.append(BackgroundTaskService(name: "certificate-watcher") { try await watcher.run() })
         }
         try await makeServiceGroup(services: services, logger: logger).run()
-    }
-}
-
-/// Serves P4Runtime until a graceful shutdown (SIGTERM/SIGINT): then systemd hears
-/// STOPPING=1, calls in flight finish and the process exits 0. READY=1 once bound.
-struct EmulatorServerService: Service {
-    let server: GRPCServer<HTTP2ServerTransport.Posix>
-    let transport: HTTP2ServerTransport.Posix
-    let deviceID: UInt64
-    let secured: Bool
-    let logger: Logger
-
-    func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { try await server.serve() }
-                group.addTask {
-                    let address = try await transport.listeningAddress
-                    logger.info("P4Runtime target listening on \(address) for device \(deviceID) (\(secured ? "mTLS 1.3" : "plaintext"))")
-                    _ = SystemdNotifier.ready(status: "serving P4Runtime on \(address)")
-                }
-            }
-        } onGracefulShutdown: {
-            _ = SystemdNotifier.stopping()
-            server.beginGracefulShutdown()
-        }
     }
 }
 
