@@ -2,30 +2,58 @@ import P4RuntimeAPI
 
 extension P4RuntimeClient {
     /// `Write`: sends `updates` in as few requests as `maxUpdatesPerWrite` allows (one round
-    /// trip per request, §12.1), one after another.
+    /// trip per request, §12.1), up to `maxWritesInFlight` of them at a time.
     ///
     /// With the default `.continueOnError` every update is tried; if any fail this throws
     /// `P4RuntimeError(.updatesFailed)` whose `failures` list each failed update by its index in
     /// `updates`, with canonical code and message, and all the others are committed. Other
     /// atomicity modes are never split (splitting would break their all-or-nothing promise).
-    /// An RPC-wide failure (not primary, no pipeline, ...) stops at once; its message says how
-    /// many updates earlier requests already committed. The server may reorder a batch: put
-    /// dependent updates (member → group → entry) in separate calls.
+    /// An RPC-wide failure (not primary, no pipeline, ...) stops sending at once (requests
+    /// already in flight finish); its message says how many updates other requests may have
+    /// committed. The updates of one call carry no order: the server may reorder a batch and
+    /// requests may overlap, so dependent updates (member → group → entry) go in separate calls.
     public func write(_ updates: [P4_V1_Update], atomicity: P4_V1_WriteRequest.Atomicity = .continueOnError) async throws {
         let size = atomicity == .continueOnError ? configuration.maxUpdatesPerWrite : max(1, updates.count)
+        let inFlight = atomicity == .continueOnError ? configuration.maxWritesInFlight : 1
+        var starts = stride(from: 0, to: updates.count, by: size).makeIterator()
         var failures: [P4UpdateFailure] = []
-        for start in stride(from: 0, to: updates.count, by: size) {
-            let batch = Array(updates[start..<min(start + size, updates.count)])
-            do {
-                try await writeRequest(batch, atomicity: atomicity)
-            } catch let error as P4RuntimeError where error.code == .updatesFailed {
-                failures += error.failures.map { var failure = $0; failure.index += start; return failure }
-            } catch var error as P4RuntimeError where start > 0 {
-                error.message += " (the \(start) updates before this request were sent; see earlier results)"
-                throw error
+        var stopped: (start: Int, error: any Error)?
+        await withTaskGroup(of: (start: Int, error: (any Error)?).self) { group in
+            var running = 0
+            while true {
+                while running < inFlight, stopped == nil, let start = starts.next() {
+                    let batch = Array(updates[start..<min(start + size, updates.count)])
+                    group.addTask {
+                        do {
+                            try await self.writeRequest(batch, atomicity: atomicity)
+                            return (start, nil)
+                        } catch {
+                            return (start, error)
+                        }
+                    }
+                    running += 1
+                }
+                guard let (start, error) = await group.next() else { break }
+                running -= 1
+                switch error {
+                case nil:
+                    break
+                case let error as P4RuntimeError where error.code == .updatesFailed:
+                    failures += error.failures.map { var failure = $0; failure.index += start; return failure }
+                case let error?:
+                    if stopped.map({ start < $0.start }) ?? true { stopped = (start, error) }
+                }
             }
         }
+        if let (start, error) = stopped {
+            guard var error = error as? P4RuntimeError, start > 0 || inFlight > 1 else { throw error }
+            error.message += inFlight > 1
+                ? " (the \(start) updates before this request, and up to \((inFlight - 1) * size) sent alongside it, may have been committed; see earlier results)"
+                : " (the \(start) updates before this request were sent; see earlier results)"
+            throw error
+        }
         guard failures.isEmpty else {
+            failures.sort { $0.index < $1.index }
             throw P4RuntimeError(.updatesFailed, "Write: \(failures.count) of \(updates.count) updates failed", rpcCode: .unknown, failures: failures)
         }
     }

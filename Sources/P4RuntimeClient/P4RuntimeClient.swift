@@ -34,11 +34,16 @@ public final class P4RuntimeClient<Transport: ClientTransport>: Sendable {
         /// default follows the spec's rule of thumb, 8192 + 100 × updates (App. "gRPC Metadata
         /// Maximum Size"): 8192 + 6400 < 16384 even if all 64 fail.
         public var maxUpdatesPerWrite: Int
+        /// How many of one `write` call's requests may be in flight at once (1: one after
+        /// another). More hide the round trip: the target decodes one request while it applies
+        /// another. Safe because a `write` call's updates carry no order among themselves
+        /// (the server may reorder a batch anyway, §12.2).
+        public var maxWritesInFlight: Int
 
         public init(
             deviceID: UInt64 = 1, role: String = "", electionID: ElectionID,
             backoff: Backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(10)),
-            healthyAfter: Duration = .seconds(10), maxUpdatesPerWrite: Int = 64
+            healthyAfter: Duration = .seconds(10), maxUpdatesPerWrite: Int = 64, maxWritesInFlight: Int = 1
         ) {
             self.deviceID = deviceID
             self.role = role
@@ -46,6 +51,7 @@ public final class P4RuntimeClient<Transport: ClientTransport>: Sendable {
             self.backoff = backoff
             self.healthyAfter = healthyAfter
             self.maxUpdatesPerWrite = max(1, maxUpdatesPerWrite)
+            self.maxWritesInFlight = max(1, maxWritesInFlight)
         }
     }
 

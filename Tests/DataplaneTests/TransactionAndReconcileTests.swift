@@ -182,6 +182,74 @@ final class TransactionAndReconcileTests: XCTestCase {
         XCTAssertEqual(repairs, 0, "same ids after the restart: the target already holds exactly this")
     }
 
+    /// A request is applied in place; a refused one must put back what it replaced and
+    /// removed, not only drop what it added.
+    func testRefusedChangeRevertsUpdatesRemovalsAndTheHostInterface() async throws {
+        let target = FakeTarget()
+        let (store, _) = try await makeStore(target)
+        let web = DataplaneFixture.service("web", clusterIP: "10.96.0.10", backends: [("10.244.1.7", 80)])
+        let api = DataplaneFixture.service("api", clusterIP: "10.96.0.11", backends: [("10.244.1.8", 80)])
+        _ = try await store.apply { state in
+            state.put(web)
+            state.put(api)
+            state.hostInterface = DataplaneFixture.host()
+            return ((), true)
+        }
+        let (before, generation) = (await store.state, await store.generation)
+        let objects = await target.objects
+        struct Refused: Error {}
+        do {
+            _ = try await store.apply { state -> ((), changed: Bool) in
+                state.put(DataplaneFixture.service("web", clusterIP: "10.96.0.10", backends: [("10.244.1.9", 80)]))
+                _ = state.services.remove(api.name)
+                state.hostInterface = DataplaneFixture.host(["192.168.10.6/24"])
+                throw Refused()
+            }
+            XCTFail("expected the mutation's error")
+        } catch is Refused {}
+        let after = await store.state
+        XCTAssertEqual(after, before)
+        XCTAssertEqual(after.hostInterface, DataplaneFixture.host())
+        let afterGeneration = await store.generation
+        XCTAssertEqual(afterGeneration, generation)
+        let afterObjects = await target.objects
+        XCTAssertEqual(afterObjects, objects)
+
+        // Nothing of the refused request is left to be programmed by the next one.
+        _ = try await store.apply { state in (state.services.upsert(api, for: api.name), true) }
+        let final = await store.state
+        XCTAssertEqual(final, before)
+        let finalObjects = await target.objects
+        XCTAssertEqual(finalObjects, objects)
+    }
+
+    /// The state file is written a chunk at a time; it must be the JSON one encoder call
+    /// writes, chunk borders (512 objects) included.
+    func testStateFileIsWhatJSONEncoderWrites() throws {
+        var state = DesiredState()
+        state.hostInterface = DataplaneFixture.host()
+        state.put(DataplaneFixture.pod("p1", port: "port1", ip: "10.244.1.7"))
+        var ids = DataplaneIDs(maxServiceIndex: 2048)
+        for index in 0..<1030 {
+            let service = DataplaneFixture.service("s\(index)", clusterIP: "10.96.\(index / 250).\(index % 250 + 1)", backends: [("10.244.2.1", 80)])
+            state.put(service)
+            let slot = DataplaneIDs.ServiceSlot(namespace: "default", name: "s\(index)", port: "p")
+            _ = try ids.service(slot)
+            _ = ids.member(.init(affinity: false, service: slot, backend: "10.244.2.1:80"))
+        }
+        ids.commit()
+        for contents in [
+            StateFile.contents(of: state, generation: 7, ids: ids.snapshot),
+            StateFile.contents(of: DesiredState(), generation: 0, ids: DataplaneIDs(maxServiceIndex: 1).snapshot),
+        ] {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let whole = try encoder.encode(contents)
+            let chunked = try StateFile.encoded(contents)
+            XCTAssertEqual(String(decoding: chunked, as: UTF8.self), String(decoding: whole, as: UTF8.self))
+        }
+    }
+
     func testCorruptStateFileIsACleanError() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("infra-state-\(UUID()).json").path
         defer { try? FileManager.default.removeItem(atPath: path) }

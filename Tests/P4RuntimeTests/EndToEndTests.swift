@@ -255,6 +255,34 @@ final class LargeBatchTests: XCTestCase {
         }
     }
 
+    /// With several requests in flight the failures still come back by their index in the
+    /// call, in order, and every other update is committed.
+    func testRequestsInFlightReportFailuresByIndex() async throws {
+        try await withPrimaryClient(.init(electionID: ElectionID(low: 1), maxWritesInFlight: 4)) { server, client, info in
+            let entries = try (0..<1000).map { i in
+                try info.tableEntry(
+                    "ipv4_lpm", match: [.lpm(dst, P4Value(bytes: [10, UInt8(i >> 8), UInt8(i & 0xff), 0]), prefixLength: 24)],
+                    action: "drop")
+            }
+            var updates = entries.map { P4_V1_Update.insert(P4_V1_Entity($0)) }
+            // Failures that hold in any order of the requests: deletes of keys never inserted.
+            updates[999] = .delete(P4_V1_Entity(entries[999]))
+            updates[3] = .delete(P4_V1_Entity(entries[3]))
+            updates[250] = .delete(P4_V1_Entity(entries[250]))
+            do {
+                try await client.write(updates)
+                XCTFail("expected three failures")
+            } catch let error as P4RuntimeError {
+                XCTAssertEqual(error.code, .updatesFailed, "\(error)")
+                XCTAssertEqual(error.failures.map(\.index), [3, 250, 999])
+                XCTAssertEqual(Set(error.failures.map(\.canonicalCode)), [.notFound])
+            }
+            XCTAssertEqual(server.writeCount, 16, "1,000 updates in 16 requests of at most 64")
+            let read = try await client.readTableEntries("ipv4_lpm")
+            XCTAssertEqual(read.count, 997)
+        }
+    }
+
     /// Without splitting, the same failure in one 1,000-update request loses its details: this is
     /// what `maxUpdatesPerWrite` prevents (App. "gRPC Metadata Maximum Size").
     func testOneHugeRequestLosesTheDetails() async throws {

@@ -33,8 +33,9 @@ struct DataplaneModel: Sendable {
         return all
     }
 
-    /// The owners `new` changed relative to `old`, found from the keys the mutation touched.
-    static func changedOwners(old: DesiredState, new: DesiredState) -> Set<IntentOwner> {
+    /// The owners a change made `new`, found from the keys the mutation touched and the host
+    /// interface it replaced.
+    static func changedOwners(previousHostInterface: HostInterfaceIntent?, new: DesiredState) -> Set<IntentOwner> {
         var changed = Set<IntentOwner>()
         changed.formUnion(new.pods.touched.map(IntentOwner.pod))
         changed.formUnion(new.services.touched.map(IntentOwner.service))
@@ -45,7 +46,7 @@ struct DataplaneModel: Sendable {
                 changed.insert(.endpoint(endpoint.id))
             }
         }
-        if old.hostInterface != new.hostInterface {
+        if previousHostInterface != new.hostInterface {
             changed.insert(.node)
             for service in new.services.items.values where service.ports.contains(where: { $0.nodePort != nil }) {
                 changed.insert(.service(service.name))

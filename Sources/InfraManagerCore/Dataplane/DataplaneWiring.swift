@@ -48,9 +48,11 @@ struct DataplaneWiring {
     }
 
     func services(store: DesiredStateStore) -> [any Service] {
+        // Four Write requests in flight per transaction phase: a bulk change no longer waits a
+        // round trip per 64 updates, and a phase's updates carry no order among themselves.
         let connection = DataplaneConnection(
             transport: transport,
-            configuration: .init(deviceID: config.deviceID, electionID: electionID),
+            configuration: .init(deviceID: config.deviceID, electionID: electionID, maxWritesInFlight: 4),
             p4info: p4info, deviceConfig: deviceConfig, store: store, programmer: programmer,
             retryDelay: .seconds(1), logger: logger
         )

@@ -2,8 +2,9 @@ import InfraNet
 
 /// Everything the manager has been asked to program for its node.
 ///
-/// A value type: a request is applied to a copy, the copy is checked as a whole, and only a
-/// copy that passes replaces the current state. That is what makes every batch all or nothing.
+/// A value type that remembers what each change replaced: a request is applied in place, the
+/// result is checked as a whole, and one that fails is reverted. That is what makes every batch
+/// all or nothing without copying 10,000 services per request.
 public struct DesiredState: Hashable, Sendable {
     public internal(set) var hostInterface: HostInterfaceIntent?
     public internal(set) var pods = KeyedObjects<PodKey, PodNetworkIntent>()
@@ -19,6 +20,16 @@ public struct DesiredState: Hashable, Sendable {
         services.clearTouched()
         policies.clearTouched()
         endpoints.clearTouched()
+    }
+
+    /// Undoes every change since the last `clearTouched`, the host interface back to
+    /// `hostInterface`: how a request applied in place is taken back.
+    mutating func revert(hostInterface previous: HostInterfaceIntent?) {
+        hostInterface = previous
+        pods.revert()
+        services.revert()
+        policies.revert()
+        endpoints.revert()
     }
 
     /// Cross-object rules a single message cannot check by itself.

@@ -1,8 +1,10 @@
 /// Owns the node's desired state and its generation counter.
 ///
-/// Every change goes through `apply`, which runs the mutation on a copy, checks the copy's
+/// Every change goes through `apply`, which runs the mutation in place, checks the result's
 /// consistency, has the dataplane (when one is attached) program exactly what changed, and
-/// only then publishes it. A refused request, or one the target refused, changes nothing.
+/// only then accepts it; a refused request, or one the target refused, is reverted and
+/// changes nothing. In place, not on a copy: copying (and later freeing) 10,000 services
+/// cost ~5 ms of a one-service change.
 /// The generation grows only when something actually changed, so an agent replaying the
 /// same request sees the same generation.
 public actor DesiredStateStore {
@@ -30,8 +32,13 @@ public actor DesiredStateStore {
         }
     }
 
-    /// The state and its generation, read together.
-    func snapshot() -> (DesiredState, UInt64) { (state, generation) }
+    /// The state and its generation, read together between changes (while a change is being
+    /// programmed the state already holds it, and it may still be reverted).
+    func snapshot() async -> (DesiredState, UInt64) {
+        await gate.run { await self.current() }
+    }
+
+    private func current() -> (DesiredState, UInt64) { (state, generation) }
 
     /// Runs `body` while no change is being applied (reconciliation uses it).
     func exclusively<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
@@ -41,15 +48,24 @@ public actor DesiredStateStore {
     private func applyAlone<Result: Sendable>(
         _ mutation: (inout DesiredState) throws -> (Result, changed: Bool)
     ) async throws -> (Result, generation: UInt64) {
-        var candidate = state
-        let (result, changed) = try mutation(&candidate)
-        guard changed else { return (result, generation) }
-        try candidate.checkConsistency()
-        if let dataplane {
-            try await dataplane.program(from: state, to: candidate)
+        let previousHost = state.hostInterface
+        let result: Result
+        do {
+            let changed: Bool
+            (result, changed) = try mutation(&state)
+            guard changed else {
+                state.revert(hostInterface: previousHost)
+                return (result, generation)
+            }
+            try state.checkConsistency()
+            if let dataplane {
+                try await dataplane.program(previousHostInterface: previousHost, to: state)
+            }
+        } catch {
+            state.revert(hostInterface: previousHost)
+            throw error
         }
-        candidate.clearTouched()
-        state = candidate
+        state.clearTouched()
         generation += 1
         await dataplane?.stateChanged(in: self)
         return (result, generation)

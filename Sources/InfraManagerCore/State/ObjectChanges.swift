@@ -25,13 +25,30 @@ public struct KeyedObjects<Key: Hashable & Sendable, Value: Hashable & Sendable>
     /// Keys created, updated or deleted since the last `clearTouched`: what the dataplane
     /// must re-translate. Not part of equality: two sets with the same items are equal.
     private(set) var touched = Set<Key>()
+    /// What each touched key held before its first change since `clearTouched` (nil inside:
+    /// absent), so `revert` can undo a request applied in place. Not part of equality.
+    private var originals: [Key: Value?] = [:]
 
     public init() {}
 
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.items == rhs.items }
     public func hash(into hasher: inout Hasher) { hasher.combine(items) }
 
-    mutating func clearTouched() { touched.removeAll(keepingCapacity: true) }
+    /// Accepts the changes since the last call: they become the state `revert` returns to.
+    mutating func clearTouched() {
+        touched.removeAll(keepingCapacity: true)
+        originals.removeAll(keepingCapacity: true)
+    }
+
+    /// Undoes every change since the last `clearTouched`.
+    mutating func revert() {
+        for (key, original) in originals { items[key] = original }
+        clearTouched()
+    }
+
+    private mutating func remember(_ key: Key, _ original: Value?) {
+        if originals.index(forKey: key) == nil { originals[key] = .some(original) }
+    }
 
     public var count: Int { items.count }
 
@@ -39,20 +56,25 @@ public struct KeyedObjects<Key: Hashable & Sendable, Value: Hashable & Sendable>
 
     mutating func upsert(_ value: Value, for key: Key) -> ObjectChanges {
         var changes = ObjectChanges()
-        switch items.updateValue(value, forKey: key) {
+        let original = items.updateValue(value, forKey: key)
+        switch original {
         case nil: changes.created = 1
         case value?: changes.unchanged = 1
         case _?: changes.updated = 1
         }
-        if changes.unchanged == 0 { touched.insert(key) }
+        if changes.unchanged == 0 {
+            touched.insert(key)
+            remember(key, original)
+        }
         return changes
     }
 
     mutating func remove(_ key: Key) -> ObjectChanges {
         var changes = ObjectChanges()
-        if items.removeValue(forKey: key) != nil {
+        if let original = items.removeValue(forKey: key) {
             changes.deleted = 1
             touched.insert(key)
+            remember(key, original)
         } else {
             changes.unchanged = 1
         }

@@ -22,4 +22,25 @@ enum ByteStrings {
     static func canonical(_ value: P4Value) -> Data {
         value.magnitude.isEmpty ? Data([0]) : Data(value.magnitude)
     }
+
+    /// The shortest form of `bytes`, checked against `bitwidth` like `value`, straight from
+    /// the raw bytes: the path of every exact match and action parameter, so no `P4Value`
+    /// (a generic sequence walk and an array) is built per write. A string already in
+    /// shortest form is returned as it came, without a copy.
+    static func canonical(_ bytes: Data, bitwidth: Int, what: @autoclosure () -> String) throws -> Data {
+        let fits: Bool? = bytes.withUnsafeBytes { raw in
+            guard !raw.isEmpty else { return nil }
+            guard let first = raw.firstIndex(where: { $0 != 0 }) else { return true }
+            let bitLength = (raw.count - first - 1) * 8 + (8 - raw[first].leadingZeroBitCount)
+            return bitLength <= bitwidth
+        }
+        guard fits == true else {
+            // Refused: the general path words the error.
+            return canonical(try value(bytes, bitwidth: bitwidth, what: what()))
+        }
+        guard let first = bytes.firstIndex(where: { $0 != 0 }) else {
+            return bytes.count == 1 ? bytes : Data([0])
+        }
+        return first == bytes.startIndex ? bytes : Data(bytes[first...])
+    }
 }

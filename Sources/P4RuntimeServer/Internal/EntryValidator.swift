@@ -45,7 +45,7 @@ struct EntryValidator {
         case .exact(let exact)?:
             guard field.kind == .exact else { throw wrongKind("exact") }
             var canonical = P4_V1_FieldMatch.Exact()
-            canonical.value = ByteStrings.canonical(try ByteStrings.value(exact.value, bitwidth: width, what: name))
+            canonical.value = try ByteStrings.canonical(exact.value, bitwidth: width, what: name)
             out.exact = canonical
         case .ternary(let ternary)?:
             guard field.kind == .ternary else { throw wrongKind("ternary") }
@@ -94,7 +94,7 @@ struct EntryValidator {
         case .optional(let optional)?:
             guard field.kind == .optional else { throw wrongKind("optional") }
             var canonical = P4_V1_FieldMatch.Optional()
-            canonical.value = ByteStrings.canonical(try ByteStrings.value(optional.value, bitwidth: width, what: name))
+            canonical.value = try ByteStrings.canonical(optional.value, bitwidth: width, what: name)
             out.optional = canonical
         case .other?:
             throw P4ServerError(.unimplemented, "\(name): architecture-specific (other) matches are not supported")
@@ -116,35 +116,37 @@ struct EntryValidator {
 
     /// An action with canonical params, checked against `refs` (the table's or profile's
     /// action refs) and the scope that applies (§9.1.2).
-    func canonicalAction(_ action: P4_V1_Action, refs: [P4_Config_V1_ActionRef], asDefault: Bool, owner: String) throws -> P4_V1_Action {
+    func canonicalAction(_ action: P4_V1_Action, refs: [P4_Config_V1_ActionRef], asDefault: Bool, owner: @autoclosure () -> String) throws -> P4_V1_Action {
         guard let ref = refs.first(where: { $0.id == action.actionID }) else {
-            throw P4ServerError(.invalidArgument, "action id \(action.actionID) is not an action of \(owner)")
+            throw P4ServerError(.invalidArgument, "action id \(action.actionID) is not an action of \(owner())")
         }
         guard let info = index.action(id: action.actionID) else {
             throw P4ServerError(.invalidArgument, "unknown action id \(action.actionID)")
         }
         if asDefault && ref.scope == .tableOnly {
-            throw P4ServerError(.permissionDenied, "action \"\(info.name)\" is @tableonly and cannot be the default action of \(owner)")
+            throw P4ServerError(.permissionDenied, "action \"\(info.name)\" is @tableonly and cannot be the default action of \(owner())")
         }
         if !asDefault && ref.scope == .defaultOnly {
-            throw P4ServerError(.permissionDenied, "action \"\(info.name)\" is @defaultonly and cannot be used in an entry of \(owner)")
+            throw P4ServerError(.permissionDenied, "action \"\(info.name)\" is @defaultonly and cannot be used in an entry of \(owner())")
         }
-        var seen = Set<UInt32>()
         var out = P4_V1_Action()
         out.actionID = action.actionID
-        for param in action.params {
+        out.params.reserveCapacity(action.params.count)
+        for (position, param) in action.params.enumerated() {
             guard let spec = info.params.first(where: { $0.id == param.paramID }) else {
                 throw P4ServerError(.invalidArgument, "action \"\(info.name)\" has no parameter id \(param.paramID)")
             }
-            guard seen.insert(spec.id).inserted else {
+            // An action has a handful of parameters: a scan of the ones before beats a Set.
+            guard !action.params[..<position].contains(where: { $0.paramID == param.paramID }) else {
                 throw P4ServerError(.invalidArgument, "parameter \"\(spec.name)\" of \"\(info.name)\" is given twice")
             }
             var canonical = P4_V1_Action.Param()
             canonical.paramID = spec.id
-            canonical.value = ByteStrings.canonical(try ByteStrings.value(param.value, bitwidth: spec.bitwidth, what: "parameter \"\(spec.name)\" of \"\(info.name)\""))
+            canonical.value = try ByteStrings.canonical(param.value, bitwidth: spec.bitwidth, what: "parameter \"\(spec.name)\" of \"\(info.name)\"")
             out.params.append(canonical)
         }
-        for spec in info.params where !seen.contains(spec.id) {
+        // No duplicates and every id known: a count short of the spec means one is missing.
+        for spec in info.params where action.params.count < info.params.count && !action.params.contains(where: { $0.paramID == spec.id }) {
             throw P4ServerError(.invalidArgument, "parameter \"\(spec.name)\" of \"\(info.name)\" is missing")
         }
         return out

@@ -6,6 +6,12 @@ import P4RuntimeAPI
 struct UpdateApplier {
     let validator: EntryValidator
     var backend: any P4TargetBackend
+    private var profileRefs: [UInt32: [P4_Config_V1_ActionRef]] = [:]
+
+    init(validator: EntryValidator, backend: any P4TargetBackend) {
+        self.validator = validator
+        self.backend = backend
+    }
 
     var index: P4InfoIndex { validator.index }
 
@@ -195,9 +201,13 @@ struct UpdateApplier {
         return profile
     }
 
-    /// The actions a member may use: those of the tables the profile implements.
-    private func profileActionRefs(_ profile: P4ActionProfileInfo) -> [P4_Config_V1_ActionRef] {
-        profile.tableIDs.compactMap { index.table(id: $0) }.flatMap(\.actionRefs)
+    /// The actions a member may use: those of the tables the profile implements. Kept per
+    /// profile for the applier's life (one Write), not rebuilt for every member.
+    private mutating func profileActionRefs(_ profile: P4ActionProfileInfo) -> [P4_Config_V1_ActionRef] {
+        if let refs = profileRefs[profile.id] { return refs }
+        let refs = profile.tableIDs.compactMap { index.table(id: $0) }.flatMap(\.actionRefs)
+        profileRefs[profile.id] = refs
+        return refs
     }
 
     private mutating func applyMember(_ member: P4_V1_ActionProfileMember, _ type: P4_V1_Update.TypeEnum) throws {

@@ -7,7 +7,7 @@ actor SerialGate {
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
         await acquire()
         defer { release() }
         return try await body()
