@@ -15,8 +15,31 @@ extension P4RuntimeClient {
     public func write(_ updates: [P4_V1_Update], atomicity: P4_V1_WriteRequest.Atomicity = .continueOnError) async throws {
         let size = atomicity == .continueOnError ? configuration.maxUpdatesPerWrite : max(1, updates.count)
         let inFlight = atomicity == .continueOnError ? configuration.maxWritesInFlight : 1
-        var starts = stride(from: 0, to: updates.count, by: size).makeIterator()
         var failures: [P4UpdateFailure] = []
+        if updates.count <= size {
+            // One request (every small change): no child task to hop through.
+            guard !updates.isEmpty else { return }
+            do {
+                try await writeRequest(updates, atomicity: atomicity)
+            } catch let error as P4RuntimeError where error.code == .updatesFailed {
+                failures = error.failures
+            }
+        } else {
+            failures = try await writeConcurrently(updates, size: size, inFlight: inFlight, atomicity: atomicity)
+        }
+        guard failures.isEmpty else {
+            failures.sort { $0.index < $1.index }
+            throw P4RuntimeError(.updatesFailed, "Write: \(failures.count) of \(updates.count) updates failed", rpcCode: .unknown, failures: failures)
+        }
+    }
+
+    /// `updates` in requests of `size`, up to `inFlight` at a time; returns the per-update
+    /// failures (indexes into `updates`) and throws the first RPC-wide failure.
+    private func writeConcurrently(
+        _ updates: [P4_V1_Update], size: Int, inFlight: Int, atomicity: P4_V1_WriteRequest.Atomicity
+    ) async throws -> [P4UpdateFailure] {
+        var failures: [P4UpdateFailure] = []
+        var starts = stride(from: 0, to: updates.count, by: size).makeIterator()
         var stopped: (start: Int, error: any Error)?
         await withTaskGroup(of: (start: Int, error: (any Error)?).self) { group in
             var running = 0
@@ -52,10 +75,7 @@ extension P4RuntimeClient {
                 : " (the \(start) updates before this request were sent; see earlier results)"
             throw error
         }
-        guard failures.isEmpty else {
-            failures.sort { $0.index < $1.index }
-            throw P4RuntimeError(.updatesFailed, "Write: \(failures.count) of \(updates.count) updates failed", rpcCode: .unknown, failures: failures)
-        }
+        return failures
     }
 
     /// One Write request.
