@@ -48,6 +48,7 @@ COMMITTED_P4INFO = ROOT / "k8s_dp" / "dpdk" / "k8s_dp.p4info.txtpb"
 SCRATCH_P4INFO = Path("/tmp/scratch-k8s_dp.p4info.txtpb")
 GATEWAY_MAC = "02:00:00:00:00:01"
 UPDATES_PER_WRITE = 64  # P4RuntimeClient's maxUpdatesPerWrite, which the manager uses
+MANAGER_WRITES_IN_FLIGHT = 4  # the manager's maxWritesInFlight (DataplaneWiring)
 TIMEOUT_PROFILE = 3  # DataplaneSettings.connectionTimeoutProfile (a service without affinity)
 GOALS = {"objects_per_s": 200_000, "ratio": 20.0, "change_p99_ms": 2.0, "rss_mb": 100.0}
 
@@ -603,7 +604,8 @@ def main() -> int:
                          f"{args.services:,} groups, {args.services:,} service_lb entries); BulkServices' formula"),
             ("Manager side", f"UpsertServices of {args.batch} services, one after another; the manager answers after "
                              f"the target acknowledged every Write; Writes of {UPDATES_PER_WRITE} updates "
-                             "(members, then groups, then entries), manager log level warning"),
+                             f"(members, then groups, then entries), up to {MANAGER_WRITES_IN_FLIGHT} Writes of a phase "
+                             "in flight, manager log level warning"),
             ("Python side", f"grpcio {grpc.__version__}, protobuf {google.protobuf.__version__} "
                             f"({api_implementation.Type()} backend), Python {platform.python_version()}; "
                             f"per {args.batch} services: members, groups, entries in Writes of {UPDATES_PER_WRITE}, "
