@@ -158,6 +158,9 @@ let package = Package(
         .testTarget(name: "P4RuntimeTests", dependencies: [
             "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", "InfraPKI", "InfraNet", grpcCore, grpcPosix, swiftProtobuf, logging,
         ]),
+        .testTarget(name: "P4DPDKTests", dependencies: [
+            "P4DPDKTarget", "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", grpcPosix, logging,
+        ], exclude: ["Peers"]),
         .testTarget(name: "P4RuntimeServerTests", dependencies: [
             "P4RuntimeServer", "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", grpcCore, grpcPosix, swiftProtobuf, logging,
         ]),

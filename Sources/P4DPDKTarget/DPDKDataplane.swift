@@ -25,7 +25,7 @@ public final class DPDKDataplane: Sendable {
         public var idleSleepMicroseconds: UInt32
 
         public init(
-            ealArguments: [String] = ["-l", "0", "--no-huge", "-m", "512"], filePrefix: String = "infra-p4-dpdk-\(getpid())",
+            ealArguments: [String] = ["-l", "0", "--no-huge", "-m", "1024"], filePrefix: String = "infra-p4-dpdk-\(getpid())",
             ports: [DPDKPort], mtu: UInt16 = 1500, burstSize: Int = 1, idleSleepMicroseconds: UInt32 = 200
         ) {
             self.ealArguments = ealArguments
@@ -72,8 +72,11 @@ public final class DPDKDataplane: Sendable {
             guard !started else {
                 throw P4ServerError(.failedPrecondition, "EAL is already initialized in this process; one DPDKDataplane per process")
             }
-            var argv = settings.ealArgv.map { strdup($0) }
-            defer { argv.forEach { free($0) } }
+            // rte_eal_init reorders argv and overwrites one slot with argv[0], so the strings
+            // are freed from a copy of the original pointers.
+            let strings = settings.ealArgv.map { strdup($0) }
+            defer { strings.forEach { free($0) } }
+            var argv = strings
             try check { cdpdk_eal_init(Int32(argv.count), &argv, $0, $1) }
             started = true
         }

@@ -8,7 +8,7 @@ import P4DPDKTarget
 /// deviceID: 1
 /// listen: 127.0.0.1:9559
 /// eal:
-///   arguments: [-l, "0", --no-huge, -m, "512"]   # --no-pci, --file-prefix, --vdev are added
+///   arguments: [-l, "0", --no-huge, -m, "1024"]   # --no-pci, --file-prefix, --vdev are added
 ///   filePrefix: infra-p4-dpdk                   # distinct per process on one host
 /// ports:                                        # PNA port ids 0, 1, ... in this order
 ///   - {interface: pool0, direction: host}       # host: packets from pods (HOST_TO_NET)
@@ -33,7 +33,7 @@ struct DPDKDaemonConfig: Decodable, Sendable {
         enum CodingKeys: String, CodingKey, CaseIterable { case arguments, filePrefix }
 
         init() {
-            arguments = ["-l", "0", "--no-huge", "-m", "512"]
+            arguments = ["-l", "0", "--no-huge", "-m", "1024"]
             filePrefix = "infra-p4-dpdk"
         }
 
