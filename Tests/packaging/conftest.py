@@ -47,3 +47,14 @@ def unpack(side: str, into: Path) -> Path:
     with tarfile.open(tarball) as archive:
         archive.extractall(into, filter="tar")
     return into / tarball.name.removesuffix(".tar.gz")
+
+
+@pytest.fixture(scope="session")
+def infra_pki(tmp_path_factory) -> Path:
+    """The release infra-pki shipped in the IPU bundle (the tool operators will run)."""
+    tarball = find_bundle("ipu")
+    member = f"{tarball.name.removesuffix('.tar.gz')}/files/usr/bin/infra-pki"
+    into = tmp_path_factory.mktemp("infra-pki")
+    with tarfile.open(tarball) as archive:
+        archive.extract(member, into, filter="tar")
+    return into / member

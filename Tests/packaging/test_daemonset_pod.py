@@ -7,7 +7,6 @@ There is no kubelet here, so podman stands in for it; the manifest is the one sh
 """
 import base64
 import json
-import os
 import time
 import uuid
 
@@ -60,7 +59,7 @@ def test_init_container_installs_the_host_binaries(image, rendered, scratch):  #
     assert not list(scratch.rglob(".*.new")), "no temporary file is left behind"
 
 
-def test_agent_container_becomes_ready_and_stops_cleanly(image, rendered, scratch):  # noqa: F811
+def test_agent_container_becomes_ready_and_stops_cleanly(image, rendered, scratch, infra_pki):  # noqa: F811
     pod, configmap = rendered
     agent = pod["containers"][0]
     assert agent["securityContext"]["readOnlyRootFilesystem"] is True
@@ -70,7 +69,6 @@ def test_agent_container_becomes_ready_and_stops_cleanly(image, rendered, scratc
     for name, text in configmap["data"].items():
         (config / name).write_text(text)
     # The Secret, as kubelet projects it: the exported manifest's data, mode 0400.
-    infra_pki = os.environ.get("INFRA_PKI", str(REPO / ".build/debug/infra-pki"))
     run(infra_pki, "apply", REPO / "pki/profile.yaml", "--out", scratch / "ca")
     secret = yaml.safe_load(run(infra_pki, "export", "--out", scratch / "ca", "--identity", "agent-node-1").stdout)
     for key, value in secret["data"].items():

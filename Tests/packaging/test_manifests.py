@@ -60,10 +60,7 @@ def test_felix_configuration_uses_known_keys_and_the_proxy():
     assert spec["dataplaneDriver"] == "/var/lib/calico/felix-plugins/felix-api-proxy"
 
 
-def test_exported_pki_secret_is_valid(scratch):
-    infra_pki = os.environ.get("INFRA_PKI", str(REPO / ".build/debug/infra-pki"))
-    if not Path(infra_pki).exists():
-        pytest.fail(f"{infra_pki} missing: build infra-pki or set INFRA_PKI")
+def test_exported_pki_secret_is_valid(scratch, infra_pki):
     run(infra_pki, "apply", REPO / "pki/profile.yaml", "--out", scratch / "pki")
     secret = scratch / "secret.yaml"
     run(infra_pki, "export", "--out", scratch / "pki", "--identity", "agent-node-1", "--file", secret)
