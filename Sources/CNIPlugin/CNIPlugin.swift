@@ -124,14 +124,35 @@ public struct CNIPlugin: Sendable {
             ))
         }
 
-        var result = ipamResult
+        var result = Self.podResult(ipamResult, routes: addRequest.containerRoutes)
         result.interfaces = [CNIResult.Interface(
             name: ifname, mac: reply.containerMac.isEmpty ? nil : reply.containerMac,
             mtu: settings.mtu > 0 ? settings.mtu : nil, sandbox: netns
         )]
-        for index in result.ips.indices { result.ips[index].interface = 0 }
         if result.dns.isEmpty, let dns = config.dns { result.dns = dns }
         return result.json(cniVersion: config.cniVersion)
+    }
+
+    /// The pod's gateway: the agent routes every pod through it (the ARP proxy answers for it).
+    static let podGateway = IPAddress("169.254.1.1")!
+
+    /// What the agent plumbs from IPAM's answer, so the result (and CHECK against it) states
+    /// what the pod really holds: each address as a host route (/32, /128) on interface 0,
+    /// IPv4 via 169.254.1.1 on-link, and the IPv4 routes via that gateway.
+    static func podResult(_ ipam: CNIResult, routes: [String]) -> CNIResult {
+        var result = ipam
+        result.ips = ipam.ips.map { ip in
+            let family = ip.address.address.family
+            return CNIResult.IPConfig(
+                address: CIDR(address: ip.address.address, prefixLength: family == .v4 ? 32 : 128)!,
+                gateway: family == .v4 ? podGateway : nil, interface: 0
+            )
+        }
+        // The agent always installs the IPv4 default route, then the other IPv4 routes.
+        var destinations = routes.compactMap { CIDR($0) }.filter { $0.address.family == .v4 && $0.prefixLength > 0 }
+        if result.ips.contains(where: { $0.address.address.family == .v4 }) { destinations.insert(CIDR("0.0.0.0/0")!, at: 0) }
+        result.routes = destinations.map { CNIResult.Route(dst: $0, gw: podGateway) }
+        return result
     }
 
     /// IPAM DEL after a failed ADD, so no address leaks. The original error is kept; a

@@ -7,20 +7,7 @@ import XCTest
 /// The end-to-end path: the built infra-cni binary, Debian's host-local as IPAM, the real
 /// CNI backend and a real manager.
 final class InfraCNIEndToEndTests: AgentCNITestCase {
-    static let cniPath = "/usr/lib/cni"
-
-    static func executable() throws -> String {
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        var candidates: [URL] = []
-        if let bundle = Bundle.allBundles.first(where: { $0.bundlePath.hasSuffix(".xctest") }) {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("infra-cni"))
-        }
-        candidates.append(packageRoot.appendingPathComponent(".build/debug/infra-cni"))
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("infra-cni is not built; run `swift build --product infra-cni`")
-        }
-        return found.path
-    }
+    static let cniPath = CNIPeers.pluginDirectory
 
     func config() -> String {
         """
@@ -30,33 +17,15 @@ final class InfraCNIEndToEndTests: AgentCNITestCase {
     }
 
     func run(_ command: String, netns: String) async throws -> (status: Int32, stdout: String) {
-        let executable = try Self.executable()
+        guard let executable = CNIPeers.product("infra-cni") else {
+            throw XCTSkip("infra-cni is not built; run `swift build --product infra-cni`")
+        }
         let environment = [
             "CNI_COMMAND": command, "CNI_CONTAINERID": "e2e-1", "CNI_IFNAME": "eth0", "CNI_PATH": Self.cniPath,
             "CNI_NETNS": netns, "CNI_ARGS": "IgnoreUnknown=1;K8S_POD_NAMESPACE=shop;K8S_POD_NAME=web-e2e",
         ]
-        let stdin = config()
-        // Off the cooperative pool: the agent's handlers run in this process and need it.
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                do {
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: executable)
-                    process.environment = environment
-                    let input = Pipe(), output = Pipe()
-                    process.standardInput = input
-                    process.standardOutput = output
-                    try process.run()
-                    input.fileHandleForWriting.write(Data(stdin.utf8))
-                    try input.fileHandleForWriting.close()
-                    let data = output.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
-                    continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
+        let run = try await runOffPool(executable, environment: environment, stdin: config())
+        return (run.status, run.stdout)
     }
 
     func testInfraCNIWithHostLocalAgainstTheRealBackend() async throws {

@@ -37,8 +37,10 @@ final class InfraCNIBinaryTests: XCTestCase {
             ].merging(version == "1.1.0" ? ["mtu": .int(1450)] : [:]) { a, _ in a })]), version)
             let ip = try XCTUnwrap(result["ips"]?.arrayValue?.first, run.stdout)
             let address = try XCTUnwrap(ip["address"]?.stringValue)
-            XCTAssertTrue(address.hasPrefix("10.250.0.") && address.hasSuffix("/24"), address)
-            XCTAssertEqual(ip["gateway"], .string("10.250.0.1"))
+            // What the agent plumbs: a host address behind 169.254.1.1, not IPAM's /24.
+            XCTAssertTrue(address.hasPrefix("10.250.0.") && address.hasSuffix("/32"), address)
+            XCTAssertEqual(ip["gateway"], .string("169.254.1.1"))
+            XCTAssertEqual(result["routes"], .array([.object(["dst": .string("0.0.0.0/0"), "gw": .string("169.254.1.1")])]))
             XCTAssertEqual(ip["interface"], .int(0))
             XCTAssertEqual(ip["version"], version.hasPrefix("0.") ? .string("4") : nil, "\(version): ips carry version only before 1.0.0")
 
@@ -46,7 +48,7 @@ final class InfraCNIBinaryTests: XCTestCase {
             XCTAssertEqual(agent.adds.count, index + 1)
             XCTAssertEqual(request.interfaceName, "eth0")
             XCTAssertEqual(request.netns, harness.netnsPath)
-            XCTAssertEqual(request.containerIps.map(\.address), [address])
+            XCTAssertEqual(request.containerIps.map(\.address), [address.replacingOccurrences(of: "/32", with: "/24")])
             XCTAssertEqual(request.containerIps.map(\.gateway), ["10.250.0.1"])
             XCTAssertEqual(request.containerRoutes, ["0.0.0.0/0"])
             XCTAssertEqual(request.workload.pod, "web-0")
