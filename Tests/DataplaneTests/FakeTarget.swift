@@ -12,7 +12,7 @@ actor FakeTarget: DataplaneTarget {
     private var refuse: @Sendable (P4_V1_Update) -> Bool = { _ in false }
 
     func setRefuse(_ predicate: @escaping @Sendable (P4_V1_Update) -> Bool) { refuse = predicate }
-    func put(_ key: TargetKey, _ entity: P4_V1_Entity) { objects[key] = entity }
+    func put(_ key: TargetKey, _ entity: PackedEntity) { objects[key] = entity }
 
     func write(_ batch: [P4_V1_Update]) async throws {
         writes += 1
@@ -27,14 +27,14 @@ actor FakeTarget: DataplaneTarget {
             switch update.type {
             case .insert:
                 if objects[key] != nil { failures.append(.init(index: index, canonicalCode: .alreadyExists, message: "exists")); continue }
-                objects[key] = update.entity
+                objects[key] = PackedEntity(update.entity)
             case .modify:
                 if case .defaultEntry = key {
-                    objects[key] = update.entity.tableEntry.hasAction ? update.entity : nil
+                    objects[key] = update.entity.tableEntry.hasAction ? PackedEntity(update.entity) : nil
                     continue
                 }
                 if objects[key] == nil { failures.append(.init(index: index, canonicalCode: .notFound, message: "missing")); continue }
-                objects[key] = update.entity
+                objects[key] = PackedEntity(update.entity)
             case .delete:
                 if objects[key] == nil { failures.append(.init(index: index, canonicalCode: .notFound, message: "missing")); continue }
                 objects[key] = nil

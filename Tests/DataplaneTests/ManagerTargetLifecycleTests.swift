@@ -99,8 +99,8 @@ final class ManagerTargetLifecycleTests: XCTestCase {
         let objects = try await target.read(tables: schema.managedTables.map(\.id), profiles: schema.managedProfiles.map(\.id))
         // Default entries still at the program's default are not the manager's doing.
         return Set(objects.filter { key, value in
-            if case .defaultEntry = key { return value.tableEntry.action.action.params.contains { $0.value != Data([0]) } }
+            if case .defaultEntry = key { return value.entity.tableEntry.action.action.params.contains { $0.value != Data([0]) } }
             return true
-        }.values)
+        }.values.map(\.entity))
     }
 }

@@ -135,12 +135,12 @@ final class TransactionAndReconcileTests: XCTestCase {
         let changed = try XCTUnwrap(entries.first { $0.key.resource == schema.ipv4ToPort.id })
         var damaged = wanted
         damaged[dropped.key] = nil
-        var altered = changed.value
+        var altered = changed.value.entity
         altered.tableEntry.action.action.params[0].value = Data([9])
-        damaged[changed.key] = altered
+        damaged[changed.key] = PackedEntity(altered)
         let stale = EntityBuilding.entry(schema.arpToPort, match: [EntityBuilding.exact(schema.arpToPort.field("hdr.arp.tpa"), Data([10, 9, 9, 9]))],
                                          action: EntityBuilding.action(schema.arpForward, [Data([5])]))
-        damaged[stale.0] = stale.1
+        damaged[stale.0] = PackedEntity(stale.1)
         let fresh = FakeTarget()
         for (key, value) in damaged { await fresh.put(key, value) }
 

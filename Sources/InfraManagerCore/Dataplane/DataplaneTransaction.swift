@@ -24,9 +24,11 @@ struct DataplaneTransaction: Sendable {
     /// when nil).
     init(from old: TargetObjects, to new: TargetObjects, keys: Set<TargetKey>? = nil) {
         func visit(_ key: TargetKey) {
-            let before = old[key]
-            let after = new[key]
-            switch (before, after) {
+            let packedBefore = old[key]
+            let packedAfter = new[key]
+            guard packedBefore != packedAfter else { return }
+            // Decoded only here, for an object that changes.
+            switch (packedBefore?.entity, packedAfter?.entity) {
             case (nil, let after?):
                 if case .defaultEntry = key {
                     // A default entry always exists; "inserting" one is a MODIFY (§9.1.3).
@@ -40,7 +42,7 @@ struct DataplaneTransaction: Sendable {
                 } else {
                     add(key, .delete(before), undo: .insert(before), deleting: true)
                 }
-            case (let before?, let after?) where before != after:
+            case (let before?, let after?):
                 add(key, .modify(after), undo: .modify(before), deleting: false)
             default:
                 break

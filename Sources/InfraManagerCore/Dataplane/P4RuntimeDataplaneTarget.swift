@@ -23,7 +23,7 @@ struct P4RuntimeDataplaneTarget<Transport: ClientTransport>: DataplaneTarget {
         }
         var objects = TargetObjects()
         for entity in try await client.read(wildcards) {
-            if let key = TargetKey(entity) { objects[key] = Self.comparable(entity) }
+            if let key = TargetKey(entity) { objects[key] = PackedEntity(Self.comparable(entity)) }
         }
         return objects
     }

@@ -9,7 +9,7 @@ import P4RuntimeAPI
 enum TargetKey: Hashable, Sendable {
     case member(profile: UInt32, id: UInt32)
     case group(profile: UInt32, id: UInt32)
-    case entry(table: UInt32, match: [P4_V1_FieldMatch], priority: Int32)
+    case entry(table: UInt32, match: PackedMatch, priority: Int32)
     case defaultEntry(table: UInt32)
 
     /// Dependency order: members before the groups that list them, groups before the entries
@@ -36,7 +36,7 @@ enum TargetKey: Hashable, Sendable {
         case .tableEntry(let entry):
             self = entry.isDefaultAction
                 ? .defaultEntry(table: entry.tableID)
-                : .entry(table: entry.tableID, match: entry.match, priority: entry.priority)
+                : .entry(table: entry.tableID, match: PackedMatch(entry.match), priority: entry.priority)
         case .actionProfileMember(let member):
             self = .member(profile: member.actionProfileID, id: member.memberID)
         case .actionProfileGroup(let group):
@@ -48,4 +48,4 @@ enum TargetKey: Hashable, Sendable {
 }
 
 /// Target objects by key: what one intent needs, or what the whole target holds.
-typealias TargetObjects = [TargetKey: P4_V1_Entity]
+typealias TargetObjects = [TargetKey: PackedEntity]

@@ -61,7 +61,7 @@ enum EntityBuilding {
         entry.match = sorted
         entry.priority = priority
         entry.action.action = action
-        return (.entry(table: table.id, match: sorted, priority: priority), P4_V1_Entity(entry))
+        return (.entry(table: table.id, match: PackedMatch(sorted), priority: priority), P4_V1_Entity(entry))
     }
 
     static func groupEntry(_ table: K8sDpSchema.Table, match: [P4_V1_FieldMatch], groupID: UInt32) -> (TargetKey, P4_V1_Entity) {
@@ -70,7 +70,7 @@ enum EntityBuilding {
         entry.tableID = table.id
         entry.match = sorted
         entry.action.actionProfileGroupID = groupID
-        return (.entry(table: table.id, match: sorted, priority: 0), P4_V1_Entity(entry))
+        return (.entry(table: table.id, match: PackedMatch(sorted), priority: 0), P4_V1_Entity(entry))
     }
 
     static func defaultEntry(_ table: K8sDpSchema.Table, action: P4_V1_Action) -> (TargetKey, P4_V1_Entity) {
