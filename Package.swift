@@ -108,7 +108,7 @@ let package = Package(
             ]),
         ], linkerSettings: [
             .linkedLibrary("rte_pipeline"), .linkedLibrary("rte_ethdev"), .linkedLibrary("rte_mbuf"),
-            .linkedLibrary("rte_mempool"), .linkedLibrary("rte_eal"),
+            .linkedLibrary("rte_mempool"), .linkedLibrary("rte_ring"), .linkedLibrary("rte_eal"),
         ]),
         .target(name: "P4DPDKTarget", dependencies: [
             "CDPDK", "P4RuntimeServer", "P4RuntimeAPI", "P4Info", crypto, logging, swiftProtobuf,

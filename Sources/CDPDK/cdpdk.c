@@ -13,6 +13,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 #include <rte_swx_ctl.h>
 #include <rte_swx_pipeline.h>
 
@@ -60,6 +61,13 @@ int cdpdk_port_start(const char *device_name, uint16_t mtu, char *err, size_t er
     if (status) FAIL(status, "starting %s failed: %s", device_name, rte_strerror(-status));
     // Frames to pod MACs are not addressed to the af_packet interface itself.
     rte_eth_promiscuous_enable(port_id);
+    return 0;
+}
+
+int cdpdk_padding_ring_create(const char *name, char *err, size_t err_size) {
+    if (rte_ring_lookup(name)) return 0;
+    struct rte_ring *ring = rte_ring_create(name, 16, (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (!ring) FAIL(-rte_errno, "cannot create ring %s: %s", name, rte_strerror(rte_errno));
     return 0;
 }
 

@@ -42,13 +42,27 @@ public final class DPDKDataplane: Sendable {
                 + ports.enumerated().map { "--vdev=\(DPDKPort.deviceName($0.offset)),iface=\($0.element.interface)" }
         }
 
-        /// DPDK's I/O spec: port i reads and writes the vdev of configured port i.
+        /// DPDK's I/O spec: port i reads and writes the vdev of configured port i. The SWX
+        /// pipeline needs a power-of-two number of input ports; empty rings make up the rest
+        /// (they never deliver a packet, and no output port is added for them).
         var ioSpec: String {
-            ports.indices.map { index in
+            var lines = ports.indices.map { index in
                 let device = DPDKPort.deviceName(index)
                 return "port in \(index) ethdev \(device) rxq 0 bsz \(burstSize)\nport out \(index) ethdev \(device) txq 0 bsz \(burstSize)\n"
-            }.joined()
+            }
+            for index in ports.count..<Self.paddedInputCount(ports.count) {
+                lines.append("port in \(index) ring \(Self.paddingRing(index)) bsz 1\n")
+            }
+            return lines.joined()
         }
+
+        static func paddedInputCount(_ count: Int) -> Int {
+            var padded = 1
+            while padded < count { padded *= 2 }
+            return padded
+        }
+
+        static func paddingRing(_ index: Int) -> String { "infra_pad\(index)" }
     }
 
     struct State: ~Copyable {
@@ -82,6 +96,9 @@ public final class DPDKDataplane: Sendable {
         }
         for index in settings.ports.indices {
             try check { cdpdk_port_start(DPDKPort.deviceName(index), settings.mtu, $0, $1) }
+        }
+        for index in settings.ports.count..<Settings.paddedInputCount(settings.ports.count) {
+            try check { cdpdk_padding_ring_create(Settings.paddingRing(index), $0, $1) }
         }
         logger.info("DPDK ready: \(settings.ports.count) af_packet ports (\(settings.ports.map(\.interface).joined(separator: ", ")))")
     }

@@ -120,7 +120,8 @@ final class DPDKTestbed: @unchecked Sendable {
         var logger = Logger(label: "p4dpdk-test")
         logger.logLevel = .error
         let transport = try P4RuntimeTransport.make(address: try ChannelAddress(parsing: "127.0.0.1:\(grpcPort)"), tls: nil, logger: logger)
-        return try await P4RuntimeClient.run(transport: transport, configuration: .init(electionID: ElectionID(low: 1)), logger: logger) { client in
+        let p4info = try Self.program().0
+        return try await P4RuntimeClient.run(transport: transport, configuration: .init(electionID: ElectionID(low: 1)), p4info: p4info, logger: logger) { client in
             try await client.waitUntilPrimary()
             return try await body(client)
         }

@@ -14,6 +14,7 @@ final class P4DPDKForwardingTests: XCTestCase {
     var testbed: DPDKTestbed!
 
     override func tearDown() {
+        if testRun?.hasSucceeded == false, let log = testbed?.log { print("infra-p4-dpdk log:\n\(log)") }
         testbed?.tearDown()
         testbed = nil
     }
@@ -92,13 +93,19 @@ final class P4DPDKForwardingTests: XCTestCase {
                 $0.groupID = 7
                 $0.members = [.with { $0.memberID = 1; $0.weight = 1 }]
             }))])
-            var service = try p4info.tableEntry(
-                "service_lb", match: [
-                    .exact("hdr.ipv4.dst_addr", P4Value(bytes: Frames.ipv4("10.96.0.10"))), .exact("hdr.ipv4.protocol", 17),
-                    .exact("meta.l4_dst_port", 80),
-                ], action: "NoAction"
-            )
-            service.action = .with { $0.actionProfileGroupID = 7 }
+            // A table with an action selector takes a group, which the name-based builder
+            // does not cover: the entry is built field by field.
+            let table = try p4info.table("service_lb")
+            let service = P4_V1_TableEntry.with {
+                $0.tableID = table.id
+                $0.match = [("hdr.ipv4.dst_addr", Data(Frames.ipv4("10.96.0.10"))), ("hdr.ipv4.protocol", Data([17])), ("meta.l4_dst_port", Data([80]))].map { name, value in
+                    P4_V1_FieldMatch.with { match in
+                        match.fieldID = table.matchFields.first { $0.name == name }!.id
+                        match.exact = .with { $0.value = value }
+                    }
+                }
+                $0.action = .with { $0.actionProfileGroupID = 7 }
+            }
             try await client.write([.insert(P4_V1_Entity(service))])
         }
         let request = Frames.udp(srcMAC: Self.clientMAC, dstMAC: Self.gatewayMAC, src: "10.0.0.1", dst: "10.96.0.10", srcPort: 5555, dstPort: 80)

@@ -18,6 +18,10 @@ int cdpdk_eal_init(int argc, char **argv, char *err, size_t err_size);
 /// a packet pool shared by all ports; the pipeline's I/O spec then names it.
 int cdpdk_port_start(const char *device_name, uint16_t mtu, char *err, size_t err_size);
 
+/// Creates an empty ring (single producer/consumer) that pads the pipeline's input ports to
+/// a power of two, which the SWX pipeline requires; nothing is ever enqueued on it.
+int cdpdk_padding_ring_create(const char *name, char *err, size_t err_size);
+
 /// rte_swx_pipeline_codegen: spec file in, C file out. On a spec error, `err` has the line.
 int cdpdk_codegen(const char *spec_path, const char *c_path, char *err, size_t err_size);
 
