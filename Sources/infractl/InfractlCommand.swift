@@ -13,7 +13,7 @@ struct InfractlCommand: AsyncParsableCommand {
         commandName: "infractl",
         abstract: "Operator's view of an infra-manager, over the same mutually-authenticated channel.",
         version: InfraVersion.release,
-        subcommands: [Status.self, Health.self]
+        subcommands: [Status.self, Health.self, Apply.self]
     )
 }
 
