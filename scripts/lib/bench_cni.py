@@ -106,7 +106,7 @@ def render(r: dict) -> str:
         f"shares. {r['pods']} pods one after another, each ADD a fresh exec of the plugin with host-local IPAM; the "
         "time runs from just before the fork to the plugin's exit. infra-cni's ADD returns only after the agent "
         "moved the pool veth into the pod, set MAC/MTU/addresses/routes/gateway neighbour and the manager "
-        "acknowledged the pod (CreatePodNetwork, mTLS 1.3) and programmed it into infra-p4-emulator (mTLS 1.3). "
+        "acknowledged the pod (CreatePodNetwork, mTLS 1.3; the manager programs infra-p4-emulator, mTLS 1.3). "
         "Baseline: Debian's ptp plugin 1.1.1 (creates a veth pair, addresses both ends, host routes) with the same "
         "host-local, run in a host namespace of its own.",
         "",
