@@ -106,6 +106,8 @@ final class DPDKTestbed: @unchecked Sendable {
         for namespace in namespaces { try? Self.run("ip", "netns", "delete", namespace) }
         for interface in rootInterfaces { try? Self.run("ip", "link", "delete", interface) }
         try? FileManager.default.removeItem(atPath: directory)
+        // EAL's runtime directory for this file prefix.
+        try? FileManager.default.removeItem(atPath: "/var/run/dpdk/p4dpdk-test-\(tag)")
     }
 
     /// k8s_dp's P4Info and the `p4_device_config` built from its committed spec and context.
@@ -153,6 +155,15 @@ final class DPDKTestbed: @unchecked Sendable {
 
     @discardableResult
     static func run(_ arguments: [String]) throws -> String {
+        let (status, text) = try outcome(arguments)
+        guard status == 0 else {
+            throw TestbedError(description: "\(arguments.joined(separator: " ")) failed (\(status)): \(text)")
+        }
+        return text
+    }
+
+    /// Runs a command to its end: exit status and stdout+stderr.
+    static func outcome(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
@@ -162,11 +173,7 @@ final class DPDKTestbed: @unchecked Sendable {
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw TestbedError(description: "\(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(text)")
-        }
-        return text
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
     static func executable(_ name: String) throws -> String {

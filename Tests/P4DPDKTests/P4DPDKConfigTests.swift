@@ -65,15 +65,6 @@ final class P4DPDKConfigTests: XCTestCase {
     }
 
     private func run(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try DPDKTestbed.executable("infra-p4-dpdk"))
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try DPDKTestbed.outcome([try DPDKTestbed.executable("infra-p4-dpdk")] + arguments)
     }
 }
