@@ -234,8 +234,8 @@ final class TransactionAndReconcileTests: XCTestCase {
             let service = DataplaneFixture.service("s\(index)", clusterIP: "10.96.\(index / 250).\(index % 250 + 1)", backends: [("10.244.2.1", 80)])
             state.put(service)
             let slot = DataplaneIDs.ServiceSlot(namespace: "default", name: "s\(index)", port: "p")
-            _ = try ids.service(slot)
-            _ = ids.member(.init(affinity: false, service: slot, backend: "10.244.2.1:80"))
+            let index = try ids.service(slot)
+            _ = ids.member(.init(affinity: false, service: index, backend: "10.244.2.1:80"))
         }
         ids.commit()
         for contents in [
@@ -247,6 +247,35 @@ final class TransactionAndReconcileTests: XCTestCase {
             let whole = try encoder.encode(contents)
             let chunked = try StateFile.encoded(contents)
             XCTAssertEqual(String(decoding: chunked, as: UTF8.self), String(decoding: whole, as: UTF8.self))
+        }
+    }
+
+    /// Member slots name their service port by index in memory and by names in the file: a
+    /// restore maps the names back to the recorded indexes and finds every member's id, and a
+    /// member whose service port is not recorded is a clear error.
+    func testMemberIdsSurviveRestoreByServiceNames() throws {
+        var ids = DataplaneIDs(maxServiceIndex: 64)
+        let web = DataplaneIDs.ServiceSlot(namespace: "default", name: "web", port: "http")
+        let api = DataplaneIDs.ServiceSlot(namespace: "default", name: "api", port: "http")
+        let webIndex = try ids.service(web)
+        let apiIndex = try ids.service(api)
+        let webMember = ids.member(.init(affinity: false, service: webIndex, backend: "10.244.1.7:80"))
+        let apiMember = ids.member(.init(affinity: true, service: apiIndex, backend: nil))
+        ids.commit()
+        let stored = try JSONDecoder().decode(DataplaneIDs.Snapshot.self, from: JSONEncoder().encode(ids.snapshot))
+        XCTAssertEqual(Set(stored.members.map(\.slot.service)), [web, api])
+
+        var restored = DataplaneIDs(maxServiceIndex: 64)
+        try restored.restore(stored)
+        XCTAssertEqual(restored.services, ids.services)
+        XCTAssertEqual(restored.member(.init(affinity: false, service: webIndex, backend: "10.244.1.7:80")), webMember)
+        XCTAssertEqual(restored.member(.init(affinity: true, service: apiIndex, backend: nil)), apiMember)
+
+        var orphaned = stored
+        orphaned.services.removeAll { $0.slot == api }
+        var broken = DataplaneIDs(maxServiceIndex: 64)
+        XCTAssertThrowsError(try broken.restore(orphaned)) { error in
+            XCTAssertTrue("\(error)".contains("default/api port http"), "\(error)")
         }
     }
 

@@ -10,7 +10,18 @@ struct DataplaneIDs: Sendable {
     }
 
     /// One member of a selector group; `backend` nil is the drop member of an empty service.
-    struct MemberSlot: Hashable, Sendable, Codable {
+    /// The service port is named by its index (`services[slot]`), not by its names: a member
+    /// slot lives no longer than its service slot (both go with the owner's record), and on
+    /// a large node the three strings per member were ~17 MiB of the model.
+    struct MemberSlot: Hashable, Sendable {
+        var affinity: Bool
+        var service: UInt32
+        var backend: String?
+    }
+
+    /// A member slot as the state file records it, with the service port's names, so the file
+    /// does not depend on which index a service port had.
+    struct StoredMemberSlot: Hashable, Sendable, Codable {
         var affinity: Bool
         var service: ServiceSlot
         var backend: String?
@@ -93,15 +104,20 @@ struct DataplaneIDs: Sendable {
 
     struct Snapshot: Codable, Sendable {
         var services: [Entry<ServiceSlot>]
-        var members: [Entry<MemberSlot>]
+        var members: [Entry<StoredMemberSlot>]
         var acls: [Entry<ACLSlot>]
         struct Entry<Slot: Codable & Sendable>: Codable, Sendable { var slot: Slot; var id: UInt32 }
     }
 
     var snapshot: Snapshot {
-        Snapshot(
+        let serviceByIndex = Dictionary(services.map { ($0.value, $0.key) }) { first, _ in first }
+        return Snapshot(
             services: services.map { .init(slot: $0.key, id: $0.value) },
-            members: members.map { .init(slot: $0.key, id: $0.value) },
+            // A member slot whose service index is gone is not recorded (it cannot happen:
+            // both are released by the same commit).
+            members: members.compactMap { slot, id in
+                serviceByIndex[slot.service].map { .init(slot: StoredMemberSlot(affinity: slot.affinity, service: $0, backend: slot.backend), id: id) }
+            },
             acls: acls.map { .init(slot: $0.key, id: $0.value) }
         )
     }
@@ -113,8 +129,11 @@ struct DataplaneIDs: Sendable {
             services[entry.slot] = entry.id
         }
         for entry in snapshot.members {
+            guard let index = services[entry.slot.service] else {
+                throw StateFileError("member id \(entry.id) belongs to service \(entry.slot.service.namespace)/\(entry.slot.service.name) port \(entry.slot.service.port), which has no recorded index")
+            }
             guard memberAllocators[entry.slot.affinity]!.claim(entry.id) else { throw StateFileError("member id \(entry.id) is recorded twice") }
-            members[entry.slot] = entry.id
+            members[MemberSlot(affinity: entry.slot.affinity, service: index, backend: entry.slot.backend)] = entry.id
         }
         for entry in snapshot.acls {
             guard aclAllocator.claim(entry.id) else { throw StateFileError("ACL id \(entry.id) is recorded twice or out of range") }

@@ -92,14 +92,14 @@ struct K8sDpTranslator: Sendable {
             var memberIDs: [UInt32] = []
             let backends = port.backends.filter { $0.address.family == .v4 }
             if backends.isEmpty {
-                let memberSlot = DataplaneIDs.MemberSlot(affinity: affinity, service: slot, backend: nil)
+                let memberSlot = DataplaneIDs.MemberSlot(affinity: affinity, service: index, backend: nil)
                 let id = ids.member(memberSlot)
                 record.members.append(memberSlot)
                 memberIDs.append(id)
                 record.add(EntityBuilding.member(profile, id: id, action: EntityBuilding.action(schema.dropNoEndpoints, [indexBytes])))
             }
             for backend in Set(backends).sorted(by: { ($0.address.ipv4Value!, $0.port) < ($1.address.ipv4Value!, $1.port) }) {
-                let memberSlot = DataplaneIDs.MemberSlot(affinity: affinity, service: slot, backend: "\(backend.address):\(backend.port)")
+                let memberSlot = DataplaneIDs.MemberSlot(affinity: affinity, service: index, backend: "\(backend.address):\(backend.port)")
                 let id = ids.member(memberSlot)
                 record.members.append(memberSlot)
                 memberIDs.append(id)
