@@ -25,11 +25,7 @@ final class CNIToolTests: AgentCNITestCase {
     }
 
     override func tearDown() async throws {
-        // cnitool keeps its results in libcni's hard-wired cache; drop this network's.
-        let cache = "/var/lib/cni/results"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? [] where name.hasPrefix(networkName + "-") {
-            try? FileManager.default.removeItem(atPath: cache + "/" + name)
-        }
+        CNIPeers.dropCachedResults(network: networkName)
         try await super.tearDown()
     }
 

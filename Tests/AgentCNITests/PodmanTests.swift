@@ -34,7 +34,10 @@ final class PodmanTests: AgentCNITestCase {
     }
 
     override func tearDown() async throws {
-        if !networkName.isEmpty { _ = try? await podman(["rm", "-f", "-a", "-t", "0"]) }
+        if !networkName.isEmpty {
+            _ = try? await podman(["rm", "-f", "-a", "-t", "0"])
+            CNIPeers.dropCachedResults(network: networkName)  // what a failed run may have left
+        }
         try await super.tearDown()
     }
 

@@ -86,6 +86,15 @@ enum CNIPeers {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }?.path
     }
 
+    /// Removes a network's entries from libcni's result cache, which cnitool and podman
+    /// write to a hard-wired /var/lib/cni/results.
+    static func dropCachedResults(network: String) {
+        let cache = "/var/lib/cni/results"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? [] where name.hasPrefix(network + "-") {
+            try? FileManager.default.removeItem(atPath: cache + "/" + name)
+        }
+    }
+
     /// A CNI_PATH directory holding infra-cni (this build) and Debian's host-local.
     static func makePluginDirectory(at path: String, infraCNI: String) throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

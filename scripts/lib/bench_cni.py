@@ -29,6 +29,7 @@ import datetime as dt
 import json
 import os
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -258,6 +259,7 @@ def main() -> int:
             subprocess.run(["ip", "netns", "del", name], capture_output=True)
         for name in created_links:
             subprocess.run(["ip", "link", "del", name], capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
