@@ -132,6 +132,35 @@ final class P4DPDKForwardingTests: XCTestCase {
             try await client.read([try p4info.counterEntries("service_counters", index: 5)])
         }
         XCTAssertEqual(cells.first?.counterEntry.data.packetCount, 1, "service_counters[5] counts the DNAT'd request")
+
+        // A second backend joins the selector group: new flows (the learner pins old ones)
+        // spread over both. Then the first leaves: new flows go to the second only.
+        @Sendable func group(_ members: [UInt32]) -> P4_V1_ActionProfileGroup {
+            .with { group in
+                group.actionProfileID = profile.id
+                group.groupID = 7
+                group.members = members.map { id in .with { $0.memberID = id; $0.weight = 1 } }
+            }
+        }
+        try await testbed.withClient { client in
+            try await client.write([
+                .insert(P4_V1_Entity(try Self.route(p4info, "10.0.0.4", port: 1, mac: Self.backendMAC))),
+                .insert(P4_V1_Entity(try p4info.actionProfileMember(
+                    "service_backends", memberID: 2, action: "dnat_to_backend",
+                    params: ["backend_ip": P4Value(bytes: Frames.ipv4("10.0.0.4")), "backend_port": 8080, "service_index": 5, "timeout_profile": 1]
+                ))),
+            ])
+            try await client.write([.modify(P4_V1_Entity(group([1, 2])))])
+        }
+        // Client ports spread over many bits: the selector's CRC32 is linear, so ports
+        // differing only in a few low bits can all land on one member.
+        func backends(clientPorts: [UInt16]) throws -> Set<String> {
+            let flows = clientPorts.map { Frames.udp(srcMAC: Self.clientMAC, dstMAC: Self.gatewayMAC, src: "10.0.0.1", dst: "10.96.0.10", srcPort: $0, dstPort: 80) }
+            return Set(try testbed.exchange(flows, from: 0, at: 1).compactMap(Frames.parseUDP).map(\.dst))
+        }
+        XCTAssertEqual(try backends(clientPorts: (0..<16).map { UInt16(1024 + $0 * 3989) }), ["10.0.0.3", "10.0.0.4"], "16 new flows use both members")
+        try await testbed.withClient { client in try await client.write([.modify(P4_V1_Entity(group([2])))]) }
+        XCTAssertEqual(try backends(clientPorts: (16..<24).map { UInt16(1024 + $0 * 2003) }), ["10.0.0.4"], "after the first member left, new flows use the second")
     }
 
     func testRefusedWriteLeavesReadUnchangedAndCountersComeFromThePipeline() async throws {
