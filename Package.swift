@@ -128,7 +128,13 @@ let package = Package(
         .target(name: "CNIPlugin", dependencies: [
             "CNISpec", "CalicoCNIAPI", "InfraAPI", "InfraNet", grpcCore, grpcPosix,
         ], exclude: ["README.md"]),
-        .executableTarget(name: "infra-cni", dependencies: ["CNIPlugin", "CNISpec"]),
+        // Linked with the static Swift runtime and Foundation: the container runtime execs it
+        // once per pod, and resolving the shared libraries' symbols was most of its start
+        // time (docs/benchmarks.md, "CNI ADD latency"). The static Foundation archives do not
+        // bring their own helper libraries in (ICU, CoreFoundation, shims), so they are named;
+        // lld resolves them in any order.
+        .executableTarget(name: "infra-cni", dependencies: ["CNIPlugin", "CNISpec"],
+                          linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld", "-l_FoundationCShims", "-l_FoundationCollections", "-l_FoundationICU", "-lCoreFoundation"])]),
         .target(name: "CalicoCNIAPI", dependencies: [grpcCore, grpcProtobuf, swiftProtobuf], exclude: ["README.md"]),
         .target(name: "Netlink", dependencies: ["InfraNet", logging], exclude: ["README.md"]),
         .target(name: "InterfacePool", dependencies: ["InfraNet", "InfraDaemon", logging], exclude: ["README.md"]),
