@@ -235,7 +235,7 @@ final class TransactionAndReconcileTests: XCTestCase {
             state.put(service)
             let slot = DataplaneIDs.ServiceSlot(namespace: "default", name: "s\(index)", port: "p")
             let index = try ids.service(slot)
-            _ = ids.member(.init(affinity: false, service: index, backend: "10.244.2.1:80"))
+            _ = ids.member(.init(affinity: false, service: index, backend: DataplaneIDs.MemberSlot.backend(text: "10.244.2.1:80")))
         }
         ids.commit()
         for contents in [
@@ -259,17 +259,27 @@ final class TransactionAndReconcileTests: XCTestCase {
         let api = DataplaneIDs.ServiceSlot(namespace: "default", name: "api", port: "http")
         let webIndex = try ids.service(web)
         let apiIndex = try ids.service(api)
-        let webMember = ids.member(.init(affinity: false, service: webIndex, backend: "10.244.1.7:80"))
+        let webBackend = try XCTUnwrap(DataplaneIDs.MemberSlot.backend(text: "10.244.1.7:80"))
+        XCTAssertEqual(DataplaneIDs.MemberSlot.text(webBackend), "10.244.1.7:80")
+        let webMember = ids.member(.init(affinity: false, service: webIndex, backend: webBackend))
         let apiMember = ids.member(.init(affinity: true, service: apiIndex, backend: nil))
         ids.commit()
         let stored = try JSONDecoder().decode(DataplaneIDs.Snapshot.self, from: JSONEncoder().encode(ids.snapshot))
         XCTAssertEqual(Set(stored.members.map(\.slot.service)), [web, api])
+        XCTAssertEqual(Set(stored.members.map(\.slot.backend)), ["10.244.1.7:80", nil])
 
         var restored = DataplaneIDs(maxServiceIndex: 64)
         try restored.restore(stored)
         XCTAssertEqual(restored.services, ids.services)
-        XCTAssertEqual(restored.member(.init(affinity: false, service: webIndex, backend: "10.244.1.7:80")), webMember)
+        XCTAssertEqual(restored.member(.init(affinity: false, service: webIndex, backend: webBackend)), webMember)
         XCTAssertEqual(restored.member(.init(affinity: true, service: apiIndex, backend: nil)), apiMember)
+
+        var badBackend = stored
+        badBackend.members[badBackend.members.firstIndex { $0.slot.backend != nil }!].slot.backend = "10.244.1.7"
+        var unreadable = DataplaneIDs(maxServiceIndex: 64)
+        XCTAssertThrowsError(try unreadable.restore(badBackend)) { error in
+            XCTAssertTrue("\(error)".contains("\"10.244.1.7\""), "\(error)")
+        }
 
         var orphaned = stored
         orphaned.services.removeAll { $0.slot == api }

@@ -1,3 +1,4 @@
+import InfraNet
 /// The ids the manager has given to logical objects, by what they stand for, so the same
 /// service port or backend keeps its id across requests and restarts (a stable id means an
 /// unchanged object is never rewritten, and a restart finds its own entries on the target).
@@ -13,10 +14,29 @@ struct DataplaneIDs: Sendable {
     /// The service port is named by its index (`services[slot]`), not by its names: a member
     /// slot lives no longer than its service slot (both go with the owner's record), and on
     /// a large node the three strings per member were ~17 MiB of the model.
+    /// `backend` is the IPv4 address and port as one integer (address << 16 | port), not the
+    /// "address:port" text the file keeps: a string that long is a heap allocation per member.
     struct MemberSlot: Hashable, Sendable {
         var affinity: Bool
         var service: UInt32
-        var backend: String?
+        var backend: UInt64?
+
+        static func backend(address: UInt32, port: UInt16) -> UInt64 { UInt64(address) << 16 | UInt64(port) }
+
+        /// The file's "address:port" form.
+        static func text(_ backend: UInt64) -> String {
+            let address = UInt32(truncatingIfNeeded: backend >> 16)
+            let bytes = withUnsafeBytes(of: address.bigEndian) { Array($0) }
+            return "\(bytes.map(String.init).joined(separator: ".")):\(UInt16(truncatingIfNeeded: backend))"
+        }
+
+        /// Reads the file's "address:port" form; nil when it is not an IPv4 address and port.
+        static func backend(text: String) -> UInt64? {
+            guard let colon = text.lastIndex(of: ":"),
+                  let address = IPAddress(String(text[..<colon]))?.ipv4Value,
+                  let port = UInt16(text[text.index(after: colon)...]) else { return nil }
+            return backend(address: address, port: port)
+        }
     }
 
     /// A member slot as the state file records it, with the service port's names, so the file
@@ -116,7 +136,7 @@ struct DataplaneIDs: Sendable {
             // A member slot whose service index is gone is not recorded (it cannot happen:
             // both are released by the same commit).
             members: members.compactMap { slot, id in
-                serviceByIndex[slot.service].map { .init(slot: StoredMemberSlot(affinity: slot.affinity, service: $0, backend: slot.backend), id: id) }
+                serviceByIndex[slot.service].map { .init(slot: StoredMemberSlot(affinity: slot.affinity, service: $0, backend: slot.backend.map(MemberSlot.text)), id: id) }
             },
             acls: acls.map { .init(slot: $0.key, id: $0.value) }
         )
@@ -132,8 +152,15 @@ struct DataplaneIDs: Sendable {
             guard let index = services[entry.slot.service] else {
                 throw StateFileError("member id \(entry.id) belongs to service \(entry.slot.service.namespace)/\(entry.slot.service.name) port \(entry.slot.service.port), which has no recorded index")
             }
+            var backend: UInt64?
+            if let text = entry.slot.backend {
+                guard let value = MemberSlot.backend(text: text) else {
+                    throw StateFileError("member id \(entry.id) has backend \"\(text)\", which is not an IPv4 address and port")
+                }
+                backend = value
+            }
             guard memberAllocators[entry.slot.affinity]!.claim(entry.id) else { throw StateFileError("member id \(entry.id) is recorded twice") }
-            members[MemberSlot(affinity: entry.slot.affinity, service: index, backend: entry.slot.backend)] = entry.id
+            members[MemberSlot(affinity: entry.slot.affinity, service: index, backend: backend)] = entry.id
         }
         for entry in snapshot.acls {
             guard aclAllocator.claim(entry.id) else { throw StateFileError("ACL id \(entry.id) is recorded twice or out of range") }

@@ -99,7 +99,7 @@ struct K8sDpTranslator: Sendable {
                 record.add(EntityBuilding.member(profile, id: id, action: EntityBuilding.action(schema.dropNoEndpoints, [indexBytes])))
             }
             for backend in Set(backends).sorted(by: { ($0.address.ipv4Value!, $0.port) < ($1.address.ipv4Value!, $1.port) }) {
-                let memberSlot = DataplaneIDs.MemberSlot(affinity: affinity, service: index, backend: "\(backend.address):\(backend.port)")
+                let memberSlot = DataplaneIDs.MemberSlot(affinity: affinity, service: index, backend: DataplaneIDs.MemberSlot.backend(address: backend.address.ipv4Value!, port: backend.port))
                 let id = ids.member(memberSlot)
                 record.members.append(memberSlot)
                 memberIDs.append(id)
