@@ -38,6 +38,7 @@ struct PackedMatch: Hashable, Sendable {
     }
 
     var fields: [P4_V1_FieldMatch] {
-        (try? P4_V1_TableEntry(serializedBytes: bytes))?.match ?? []
+        // The bytes came from `init`, so they decode; an empty match here would hide a bug.
+        try! P4_V1_TableEntry(serializedBytes: bytes).match
     }
 }
