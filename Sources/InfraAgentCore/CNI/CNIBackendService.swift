@@ -10,8 +10,8 @@ import Netlink
 /// The agent's one CNI implementation, serving Calico's `cni.CniDataplane` API for both
 /// Calico's CNI plugin and infra-cni.
 ///
-/// Add: validate → allocate a pool interface → plumb it into the pod and tell the manager
-/// (both at once) → record the pod. A failure undoes the steps done so far in reverse. A manager failure is
+/// Add: validate → allocate a pool interface → plumb it into the pod → tell the manager →
+/// record the pod. A failure undoes the steps done so far in reverse. A manager failure is
 /// also a gRPC error (UNAVAILABLE), as Calico's convention is; earlier failures are
 /// `successful = false` replies. Del is idempotent.
 public final class CNIBackendService<Transport: ClientTransport>: Cni_CniDataplane.SimpleServiceProtocol, Sendable {
@@ -140,34 +140,24 @@ public final class CNIBackendService<Transport: ClientTransport>: Cni_CniDatapla
             macAddress: interface.macAddress, mtu: valid.mtu, addresses: valid.addresses, gateway: Self.gateway,
             gatewayMAC: gatewayMAC, routes: valid.routes
         )
+        do {
+            _ = try await runner.plumbPod(spec)
+        } catch {
+            // plumbPod rolled itself back; the slot goes back to the pool.
+            let undo = await releaseSlot(containerID: containerID, ifName: valid.interfaceName)
+            logger.warning("CNI Add: plumbing failed", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            return Self.failed("plumbing \(interface.name) into \(valid.netns) as \(valid.interfaceName) failed: \(error)" + undo)
+        }
+
         let record = PodRecord(
             containerID: containerID, interfaceName: valid.interfaceName, netns: valid.netns,
             namespace: request.workload.namespace, podName: request.workload.pod.isEmpty ? request.workload.name : request.workload.pod,
             hostInterface: interface.name, macAddress: interface.macAddress.description,
             ipAddresses: valid.addresses.map(\.description)
         )
-        // The plumbing (most of it the kernel moving the interface between namespaces) and the
-        // manager's programming of the pipeline do not depend on each other, so they run at
-        // the same time: an Add waits for the slower, not for the sum. Nothing reaches the pod
-        // before the Add returns, so forwarding programmed a moment before the interface
-        // arrives is harmless. Each failure undoes whichever side succeeded.
-        async let plumbing = Self.outcome { _ = try await self.runner.plumbPod(spec) }
-        async let telling = Self.outcome {
-            _ = try await self.manager.createPodNetwork(.with { $0.pod = record.podNetwork }, options: self.callOptions)
-        }
-        let (plumbed, told) = await (plumbing, telling)
-
-        if case .failure(let error) = plumbed {
-            // plumbPod rolled itself back; the manager forgets the pod; the slot goes back.
-            var undo = ""
-            if case .success = told, let problem = await forgetInManager(containerID: containerID, ifName: valid.interfaceName) {
-                undo += "; " + problem
-            }
-            undo += await releaseSlot(containerID: containerID, ifName: valid.interfaceName)
-            logger.warning("CNI Add: plumbing failed", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-            return Self.failed("plumbing \(interface.name) into \(valid.netns) as \(valid.interfaceName) failed: \(error)" + undo)
-        }
-        if case .failure(let error) = told {
+        do {
+            _ = try await manager.createPodNetwork(.with { $0.pod = record.podNetwork }, options: callOptions)
+        } catch {
             let undo = await undoPlumbing(spec, containerID: containerID, ifName: valid.interfaceName, managerTold: false)
             let message = "Failed to configure interface via infra-manager: \(Self.describe(error))" + undo
             logger.warning("CNI Add: manager failed", metadata: metadata.merging(["error": "\(message)"]) { $1 })
@@ -193,7 +183,13 @@ public final class CNIBackendService<Transport: ClientTransport>: Cni_CniDatapla
     private func undoPlumbing(_ spec: PodInterfaceSpec, containerID: String, ifName: String, managerTold: Bool) async -> String {
         var problems: [String] = []
         if managerTold {
-            if let problem = await forgetInManager(containerID: containerID, ifName: ifName) { problems.append(problem) }
+            do {
+                _ = try await manager.deletePodNetwork(.with {
+                    $0.key = .with { $0.containerID = containerID; $0.interfaceName = ifName }
+                }, options: callOptions)
+            } catch {
+                problems.append("telling the manager to delete it also failed: \(Self.describe(error))")
+            }
         }
         do {
             try await runner.unplumbPod(spec)
@@ -204,28 +200,6 @@ public final class CNIBackendService<Transport: ClientTransport>: Cni_CniDatapla
         }
         let release = await releaseSlot(containerID: containerID, ifName: ifName)
         return (problems.isEmpty ? "" : "; " + problems.joined(separator: "; ")) + release
-    }
-
-    /// Takes back a CreatePodNetwork the manager acknowledged; returns text for the error
-    /// message when that fails (nil when it worked).
-    private func forgetInManager(containerID: String, ifName: String) async -> String? {
-        do {
-            _ = try await manager.deletePodNetwork(.with {
-                $0.key = .with { $0.containerID = containerID; $0.interfaceName = ifName }
-            }, options: callOptions)
-            return nil
-        } catch {
-            return "telling the manager to delete it also failed: \(Self.describe(error))"
-        }
-    }
-
-    private static func outcome(_ step: @Sendable () async throws -> Void) async -> Result<Void, any Error> {
-        do {
-            try await step()
-            return .success(())
-        } catch {
-            return .failure(error)
-        }
     }
 
     private func releaseSlot(containerID: String, ifName: String) async -> String {
