@@ -44,7 +44,8 @@ public struct AgentDaemon: Sendable {
             let backend = CNIBackendService(
                 pool: try InterfacePool(config: poolConfig, logger: logger), registry: try PodRegistry(path: cni.podStateFile),
                 client: client, gatewayMAC: cni.gatewayMAC, mtu: cni.mtu,
-                managerTimeout: .milliseconds(cni.managerTimeoutMilliseconds), logger: logger
+                managerTimeout: .milliseconds(cni.managerTimeoutMilliseconds),
+                disablesTXChecksumOffload: poolConfig.mode == .veth, logger: logger
             )
             cniBackend = backend
             cniServer = try CNIServer(address: cni.listen, backend: backend, stop: stop, logger: logger)

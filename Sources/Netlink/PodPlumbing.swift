@@ -21,10 +21,13 @@ public struct PodInterfaceSpec: Sendable, Hashable {
     public var gatewayMAC: MACAddress
     /// Extra destinations routed via the gateway, on-link (CNI container routes).
     public var routes: [CIDR]
+    /// When false, TX checksum offload is turned off on the pod's interface (a veth whose peer
+    /// is an af_packet port: see ChecksumOffload.swift); nil leaves it as the driver set it.
+    public var txChecksumOffload: Bool?
 
     public init(hostLinkName: String, hostNamespace: NetworkNamespace? = nil, podNamespace: NetworkNamespace,
                 podLinkName: String = "eth0", macAddress: MACAddress? = nil, mtu: Int? = nil, addresses: [CIDR],
-                gateway: IPAddress = IPAddress("169.254.1.1")!, gatewayMAC: MACAddress, routes: [CIDR] = []) {
+                gateway: IPAddress = IPAddress("169.254.1.1")!, gatewayMAC: MACAddress, routes: [CIDR] = [], txChecksumOffload: Bool? = nil) {
         self.hostLinkName = hostLinkName
         self.hostNamespace = hostNamespace
         self.podNamespace = podNamespace
@@ -35,6 +38,7 @@ public struct PodInterfaceSpec: Sendable, Hashable {
         self.gateway = gateway
         self.gatewayMAC = gatewayMAC
         self.routes = routes
+        self.txChecksumOffload = txChecksumOffload
     }
 }
 
@@ -88,6 +92,7 @@ extension NamespaceRunner {
         if spec.podLinkName != link.name { link = try socket.renameLink(link, to: spec.podLinkName) }
         if let mac = spec.macAddress { try socket.setMACAddress(mac, of: link) }
         if let mtu = spec.mtu { try socket.setMTU(mtu, of: link) }
+        if let offload = spec.txChecksumOffload { try socket.setTXChecksumOffload(offload, of: link) }
         try socket.setLink(link, up: true)
         let noDAD = true   // the pod's addresses are assigned by IPAM, not probed
         for address in spec.addresses { try socket.addAddress(address, to: link, noDAD: noDAD) }

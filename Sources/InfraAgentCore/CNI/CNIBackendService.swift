@@ -24,10 +24,14 @@ public final class CNIBackendService<Transport: ClientTransport>: Cni_CniDatapla
     let gatewayMAC: MACAddress
     let defaultMTU: Int
     let managerTimeout: Duration
+    /// Set for the veth pool mode: each pod's end gets TX checksum offload off, because its
+    /// peer is an af_packet port that forwards partial checksums unfinished.
+    let disablesTXChecksumOffload: Bool
     let logger: Logger
 
     public init(pool: InterfacePool, registry: PodRegistry, client: GRPCClient<Transport>, runner: NamespaceRunner = .shared,
-                gatewayMAC: MACAddress, mtu: Int = 0, managerTimeout: Duration = .seconds(2), logger: Logger) {
+                gatewayMAC: MACAddress, mtu: Int = 0, managerTimeout: Duration = .seconds(2), disablesTXChecksumOffload: Bool = false,
+                logger: Logger) {
         self.pool = pool
         self.registry = registry
         self.manager = Infra_V1_InfraManager.Client(wrapping: client)
@@ -35,6 +39,7 @@ public final class CNIBackendService<Transport: ClientTransport>: Cni_CniDatapla
         self.gatewayMAC = gatewayMAC
         self.defaultMTU = mtu
         self.managerTimeout = managerTimeout
+        self.disablesTXChecksumOffload = disablesTXChecksumOffload
         self.logger = logger
     }
 
@@ -138,7 +143,7 @@ public final class CNIBackendService<Transport: ClientTransport>: Cni_CniDatapla
         let spec = PodInterfaceSpec(
             hostLinkName: interface.name, podNamespace: NetworkNamespace(path: valid.netns), podLinkName: valid.interfaceName,
             macAddress: interface.macAddress, mtu: valid.mtu, addresses: valid.addresses, gateway: Self.gateway,
-            gatewayMAC: gatewayMAC, routes: valid.routes
+            gatewayMAC: gatewayMAC, routes: valid.routes, txChecksumOffload: disablesTXChecksumOffload ? false : nil
         )
         do {
             _ = try await runner.plumbPod(spec)
