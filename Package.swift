@@ -185,6 +185,11 @@ let package = Package(
             "InfraAgentCore", "InfraManagerCore", "CalicoCNIAPI", "InterfacePool", "Netlink", "InfraAPI", "InfraChannel",
             "InfraDaemon", "InfraNet", grpcCore, grpcPosix, logging, lifecycle,
         ]),
+        // A whole node (every daemon as its own process) with real packets through k8s_dp on
+        // infra-p4-dpdk; the products it runs are built by `swift build`.
+        .testTarget(name: "NodeE2ETests", dependencies: [
+            "P4RuntimeClient", "P4Info", "InfraChannel", grpcCore, grpcPosix, logging,
+        ], exclude: ["Peers"]),
         .testTarget(name: "SplitChannelTests", dependencies: [
             "InfraManagerCore", "InfraAgentCore", "InfraAPI", "InfraChannel", "InfraDaemon", "InfraPKI", "InfraNet",
             grpcCore, grpcPosix, x509, logging, lifecycle,
