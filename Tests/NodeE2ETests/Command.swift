@@ -75,7 +75,7 @@ enum Command {
         process.standardOutput = output
         process.standardError = errors
         let input = stdin.map { _ in Pipe() }
-        process.standardInput = input ?? FileHandle.nullDevice
+        if let input { process.standardInput = input } else { process.standardInput = FileHandle.nullDevice }
         let failure = SpawnFailure()
         let done = DispatchSemaphore(value: 0)
         Thread {

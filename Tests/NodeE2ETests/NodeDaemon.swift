@@ -66,6 +66,13 @@ final class NodeDaemon: @unchecked Sendable {
         signal(SIGKILL, grace: 0)
     }
 
+    /// Waits until the current run's log holds `text` at least `occurrences` times (e.g. the
+    /// manager's second "P4Runtime target ready" after infra-p4-dpdk restarted); false if
+    /// `timeout` seconds pass first.
+    func waitForLog(_ text: String, occurrences: Int = 1, timeout: Double) -> Bool {
+        Command.waitUntil(timeout: timeout) { log.components(separatedBy: text).count - 1 >= occurrences }
+    }
+
     /// Stops it (SIGTERM, or SIGKILL when `crash` is set), then starts it and waits until it
     /// is ready again.
     func restart(crash: Bool = false) throws {

@@ -7,13 +7,18 @@
 //         func testSomething() throws {
 //             let node = try node()                            // the class's running node
 //             try node.startServer(in: "b", tcp: [8080])       // pod_peer.py serve, killed at teardown
-//             let reply = try node.run(in: "a", ["python3", NodeHarness.peerScript, "tcp", node.pod("b").ip, "8080", "1", "2"])
+//             let ping = try node.run(in: "a", ["ping", "-c", "1", try node.pod("b").ip])   // any command in a pod
+//             let attempts = try node.tcp(from: "a", to: try node.pod("b").ip, port: 8080, count: 3)  // also udp(...)
 //             try node.applyServices(json)                     // infractl apply services (operator mTLS)
 //             try node.manager.restart()                       // also p4dpdk, agent, arpProxy:
-//                                                              // start(), stop(), kill(), restart(crash:)
+//                                                              // start(), stop(), kill(), restart(crash:),
+//                                                              // waitForLog(_:occurrences:timeout:), log
 //             try node.addPod("c"); try node.deletePod("c")    // CNI ADD/DEL through infra-cni
 //         }
 //     }
+//
+// Note: the agent's Sync carries only its node and pods, so a Sync (agent start, reconnect)
+// removes Services and policies that infractl applied: apply them again after one.
 //
 // Or without the base class: `let node = try NodeHarness(configuration: .init(pods: [...]))`
 // then `node.tearDown()` (idempotent; also removes whatever a failed start made).

@@ -11,14 +11,14 @@ final class ServiceTrafficTests: NodeTestCase {
     }
 
     /// One Service port's JSON for infractl (an infra.v1 UpsertServicesRequest).
-    func service(_ name: String, ip: String, protocol: String = "TCP", port: Int, targetPort: Int = 8080, nodePort: Int = 0,
+    func service(_ name: String, ip: String, transport: String = "TCP", port: Int, targetPort: Int = 8080, nodePort: Int = 0,
                  backends: [String], affinity: Bool = false) throws -> String {
         let node = try node()
         let members = try backends.map { #"{"ipAddress":"\#(try node.pod($0).ip)","port":\#(targetPort)}"# }.joined(separator: ",")
         return """
         {"services":[{"key":{"namespace":"e2e","name":"\(name)"},"clusterIps":["\(ip)"],
           \(affinity ? #""sessionAffinity":"SESSION_AFFINITY_CLIENT_IP","# : "")
-          "ports":[{"name":"p","protocol":"PROTOCOL_\(`protocol`)","port":\(port),"nodePort":\(nodePort),"backends":[\(members)]}]}]}
+          "ports":[{"name":"p","protocol":"PROTOCOL_\(transport)","port":\(port),"nodePort":\(nodePort),"backends":[\(members)]}]}]}
         """
     }
 
@@ -46,7 +46,7 @@ final class ServiceTrafficTests: NodeTestCase {
 
     func testUDPServiceIsBalancedAndRepliesComeFromTheServiceAddress() throws {
         let node = try node()
-        try node.applyServices(try service("udp-echo", ip: "10.96.0.11", protocol: "UDP", port: 53, targetPort: 5353, backends: ["c", "d"]))
+        try node.applyServices(try service("udp-echo", ip: "10.96.0.11", transport: "UDP", port: 53, targetPort: 5353, backends: ["c", "d"]))
         defer { try? deleteService("udp-echo") }
         // recvfrom on an unconnected socket shows the reply's real source address.
         assertAnswered(try node.udp(from: "a", to: "10.96.0.11", port: 53, count: 16), from: "10.96.0.11:53", by: ["c", "d"])
