@@ -62,7 +62,7 @@ enum Command {
     static func spawn(_ arguments: [String], stdout: String, stderr: String, environment: [String: String]? = nil,
                       stdin: String? = nil) throws -> Process {
         for path in Set([stdout, stderr]) where !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
