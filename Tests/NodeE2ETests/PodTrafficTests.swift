@@ -34,6 +34,19 @@ final class PodTrafficTests: NodeTestCase {
         }
     }
 
+    /// The counter-proof of the fix: with offload turned back on in one pod, its TCP dies in
+    /// the pipeline (partial checksums) while ping still passes.
+    func testWithTXChecksumOffloadBackOnAPodsTCPFails() throws {
+        let node = try node()
+        try XCTSkipUnless((try? Command.run(["which", "ethtool"]))?.succeeded == true, "ethtool is not installed")
+        let namespace = try node.pod("b").namespace
+        try Command.check(["ip", "netns", "exec", namespace, "ethtool", "-K", "eth0", "tx", "on"])
+        defer { _ = try? Command.run(["ip", "netns", "exec", namespace, "ethtool", "-K", "eth0", "tx", "off"]) }
+        let target = try node.pod("c").ip
+        XCTAssertTrue(try node.run(in: "b", ["ping", "-c", "1", "-W", "2", target]).succeeded)
+        XCTAssertEqual(try node.tcp(from: "b", to: target, port: 8080, timeout: 1).map(\.reply), [nil])
+    }
+
     // MARK: ARP
 
     func testArpingTheGatewayGetsTheProxyMAC() throws {
