@@ -165,10 +165,10 @@ let package = Package(
             "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", "InfraPKI", "InfraNet", grpcCore, grpcPosix, swiftProtobuf, logging,
         ]),
         .testTarget(name: "P4DPDKTests", dependencies: [
-            "P4DPDKTarget", "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", grpcPosix, logging,
+            "TestSupport", "P4DPDKTarget", "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", grpcPosix, logging,
         ], exclude: ["Peers"]),
         .testTarget(name: "P4RuntimeServerTests", dependencies: [
-            "P4RuntimeServer", "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", grpcCore, grpcPosix, swiftProtobuf, logging,
+            "TestSupport", "P4RuntimeServer", "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", grpcCore, grpcPosix, swiftProtobuf, logging,
         ]),
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec", "InfraNet"]),
         .testTarget(name: "CNIPluginTests", dependencies: [
@@ -178,7 +178,7 @@ let package = Package(
         .testTarget(name: "InterfacePoolTests", dependencies: ["InterfacePool", "InfraNet", logging]),
         .testTarget(name: "ARPProxyTests", dependencies: ["ARPProxy", "Netlink", "InfraNet", "InfraDaemon", logging, lifecycle]),
         .testTarget(name: "DataplaneTests", dependencies: [
-            "InfraManagerCore", "P4RuntimeServer", "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", "InfraNet",
+            "TestSupport", "InfraManagerCore", "P4RuntimeServer", "P4RuntimeClient", "P4Info", "P4RuntimeAPI", "InfraChannel", "InfraNet",
             "InfraAPI", "InfraDaemon", grpcCore, grpcPosix, swiftProtobuf, logging, lifecycle,
         ]),
         .testTarget(name: "AgentCNITests", dependencies: [
@@ -188,8 +188,10 @@ let package = Package(
         // A whole node (every daemon as its own process) with real packets through k8s_dp on
         // infra-p4-dpdk; the products it runs are built by `swift build`.
         .testTarget(name: "NodeE2ETests", dependencies: [
-            "P4RuntimeClient", "P4Info", "InfraChannel", grpcCore, grpcPosix, logging,
+            "TestSupport", "P4RuntimeClient", "P4Info", "InfraChannel", grpcCore, grpcPosix, logging,
         ], exclude: ["Peers"]),
+        // Helpers test targets share (built executables, free ports); Foundation only.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SplitChannelTests", dependencies: [
             "InfraManagerCore", "InfraAgentCore", "InfraAPI", "InfraChannel", "InfraDaemon", "InfraPKI", "InfraNet",
             grpcCore, grpcPosix, x509, logging, lifecycle,

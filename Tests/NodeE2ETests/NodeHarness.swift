@@ -32,6 +32,7 @@
 // Debian's host-local (10.244.0.0/24). Every name carries the tag (`e2e` + pid + a letter per
 // node), so concurrent runs never collide, and tearDown removes exactly what it made.
 import Foundation
+import TestSupport
 import XCTest
 
 final class NodeHarness: @unchecked Sendable {
@@ -59,7 +60,7 @@ final class NodeHarness: @unchecked Sendable {
         var ip: String
     }
 
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repoRoot = BuiltProduct.packageRoot
     static let peerScript = repoRoot.appendingPathComponent("Tests/NodeE2ETests/Peers/pod_peer.py").path
     static let gatewayMAC = "02:00:00:00:00:01"
     static let hostMAC = "02:00:0a:0a:00:03"
@@ -304,29 +305,11 @@ final class NodeHarness: @unchecked Sendable {
     /// A built product of this package: next to the test bundle (same configuration), or in
     /// .build/debug.
     static func executable(_ name: String) throws -> String {
-        var candidates: [URL] = []
-        if let bundle = Bundle.allBundles.first(where: { $0.bundlePath.hasSuffix(".xctest") }) {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent(name))
-        }
-        candidates.append(repoRoot.appendingPathComponent(".build/debug/\(name)"))
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw NodeHarnessError("\(name) is not built; run `swift build --product \(name)` (looked in \(candidates.map(\.path)))")
-        }
-        return found.path
+        try BuiltProduct.path(name)
     }
 
     /// A TCP port that was free a moment ago on 127.0.0.1.
     static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw NodeHarnessError("no free TCP port: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        try LocalPort.free()
     }
 }

@@ -5,6 +5,7 @@ import Logging
 import P4DPDKTarget
 import P4Info
 import P4RuntimeClient
+import TestSupport
 import XCTest
 
 /// A whole infra-p4-dpdk on real links: one network namespace per port, each joined to the
@@ -177,29 +178,11 @@ final class DPDKTestbed: @unchecked Sendable {
     }
 
     static func executable(_ name: String) throws -> String {
-        var candidates: [URL] = []
-        if let bundle = Bundle.allBundles.first(where: { $0.bundlePath.hasSuffix(".xctest") }) {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent(name))
-        }
-        candidates.append(repoRoot.appendingPathComponent(".build/debug/\(name)"))
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw TestbedError(description: "\(name) is not built; run `swift build` first")
-        }
-        return found.path
+        try BuiltProduct.path(name)
     }
 
     static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw TestbedError(description: "no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        try LocalPort.free()
     }
 }
 

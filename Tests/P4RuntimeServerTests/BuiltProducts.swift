@@ -1,25 +1,17 @@
 import Foundation
 import Synchronization
+import TestSupport
 import XCTest
 
 /// The package's built executables, run as real processes.
 ///
-/// The lookup is the one Tests/InfraPKITests uses (next to the test bundle, then .build/debug);
-/// test targets cannot share code, so see the report on a shared test-support target. A
-/// missing binary fails the test rather than skipping it: `swift build --build-tests` builds it.
+/// The lookup is TestSupport's (next to the test bundle, then .build/debug). A missing binary
+/// fails the test rather than skipping it: `swift build --build-tests` builds it.
 enum BuiltProducts {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static func path(_ name: String) throws -> String {
-        var candidates: [URL] = []
-        if let bundle = Bundle.allBundles.first(where: { $0.bundlePath.hasSuffix(".xctest") }) {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent(name))
-        }
-        candidates.append(packageRoot.appendingPathComponent(".build/debug/\(name)"))
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw ProductError("\(name) is not built; run `swift build --build-tests` (looked in \(candidates.map(\.path)))")
-        }
-        return found.path
+        try TestSupport.BuiltProduct.path(name)
     }
 
     /// Runs a tool to completion; a non-zero exit throws with its output.
