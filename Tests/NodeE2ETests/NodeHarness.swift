@@ -14,6 +14,7 @@
 //                                                              // start(), stop(), kill(), restart(crash:),
 //                                                              // waitForLog(_:occurrences:timeout:), log
 //             try node.addPod("c"); try node.deletePod("c")    // CNI ADD/DEL through infra-cni
+//             let drops = try await node.counterPackets("service_drops")   // k8s_dp counters (async)
 //         }
 //     }
 //
