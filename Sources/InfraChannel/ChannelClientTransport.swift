@@ -25,13 +25,16 @@ public typealias InfraIdentityRole = InfraIdentity.Role
 /// TLS context is rebuilt when the certificate files change, so a reconnect after a rotation
 /// presents the new certificate.
 public enum ChannelClientTransport {
+    /// `maximumReconnectDelay` caps the wait between connection attempts after the peer went
+    /// away (the delay doubles from 100 ms up to it).
     public static func make(
         address: ChannelAddress,
         security: ClientSecurity,
-        logger: Logger
+        logger: Logger,
+        maximumReconnectDelay: Duration = .seconds(5)
     ) throws -> HTTP2ClientTransport.Posix {
         var config = HTTP2ClientTransport.Posix.Config.defaults
-        config.backoff = .init(initial: .milliseconds(100), max: .seconds(5), multiplier: 2, jitter: 0.2)
+        config.backoff = .init(initial: .milliseconds(100), max: maximumReconnectDelay, multiplier: 2, jitter: 0.2)
         // HTTP/2 pings find a silently dead manager (an IPU reboot drops no FIN), which
         // ends the agent's open Attach stream and starts its reconnect loop.
         config.connection.keepalive = .init(time: .seconds(15), timeout: .seconds(10), allowWithoutCalls: true)
