@@ -152,4 +152,38 @@ final class ManagerServiceTests: XCTestCase {
             _ = try await withContext { try await service.sync(request: .with { $0.nodeName = "node-2" }, context: $0) }
         }
     }
+
+    /// The agent's Sync names the kinds it is the source of (`infra-sync-scope`); Services an
+    /// operator applied survive it, and a header naming no known kind is refused.
+    func testSyncWithAScopeReplacesOnlyTheKindsItNames() async throws {
+        _ = try await withContext { try await service.upsertServices(request: .with { $0.services = [service("web", backends: ["10.244.1.7"])] }, context: $0) }
+        _ = try await withContext { try await service.createPodNetwork(request: .with { $0.pod = pod("stale", ip: "10.244.1.9/32", port: "tap9") }, context: $0) }
+        let sync = Infra_V1_SyncRequest.with {
+            $0.nodeName = "node-1"
+            $0.pods = [pod("a", ip: "10.244.1.7/32", port: "tap0")]
+        }
+        let scoped = ServerRequest(metadata: [SyncScope.headerName: SyncScope([.hostInterface, .pods]).headerValue], message: sync)
+        let response = try await withContext { try await service.sync(request: scoped, context: $0) }.message
+        XCTAssertEqual(response.pods.created, 1)
+        XCTAssertEqual(response.pods.deleted, 1, "pods are in the scope: the stale one goes")
+        XCTAssertEqual(response.services, Infra_V1_Changes(), "services are outside the scope: untouched, not even counted")
+        let status = try await withContext { try await service.status(request: .init(), context: $0) }
+        XCTAssertEqual(status.desired.services, 1)
+        XCTAssertEqual(status.desired.pods, 1)
+
+        // Without the header a Sync replaces every kind, as before the header existed.
+        _ = try await withContext { try await service.sync(request: ServerRequest(metadata: [:], message: sync), context: $0) }
+        let unscoped = try await withContext { try await service.status(request: .init(), context: $0) }
+        XCTAssertEqual(unscoped.desired.services, 0)
+
+        for bad in ["pods,gateways", "pods,pods", ""] {
+            await assertStatus(.invalidArgument, mentioning: [SyncScope.headerName, "\"\(bad)\"", "host-interface, pods"]) {
+                _ = try await withContext {
+                    try await service.sync(request: ServerRequest(metadata: [SyncScope.headerName: bad], message: sync), context: $0)
+                }
+            }
+        }
+        XCTAssertEqual(SyncScope(headerValue: " pods , host-interface"), [.pods, .hostInterface])
+        XCTAssertEqual(SyncScope.all.headerValue, "host-interface,pods,services,policies,endpoints")
+    }
 }

@@ -80,13 +80,15 @@ struct SyncDecoding {
         }
     }
 
-    static func replace(_ state: inout DesiredState, with desired: SyncDecoding) -> Changes {
+    /// Replaces the kinds in `scope` with the agent's view; the others stay as they are (and
+    /// report no change).
+    static func replace(_ state: inout DesiredState, with desired: SyncDecoding, scope: SyncScope = .all) -> Changes {
         var changes = Changes()
-        changes.host = ManagerService.replaceHostInterface(&state, with: desired.hostInterface)
-        changes.pods = state.pods.replaceAll(with: desired.pods)
-        changes.services = state.services.replaceAll(with: desired.services)
-        changes.policies = state.policies.replaceAll(with: desired.policies)
-        changes.endpoints = state.endpoints.replaceAll(with: desired.endpoints)
+        if scope.contains(.hostInterface) { changes.host = ManagerService.replaceHostInterface(&state, with: desired.hostInterface) }
+        if scope.contains(.pods) { changes.pods = state.pods.replaceAll(with: desired.pods) }
+        if scope.contains(.services) { changes.services = state.services.replaceAll(with: desired.services) }
+        if scope.contains(.policies) { changes.policies = state.policies.replaceAll(with: desired.policies) }
+        if scope.contains(.endpoints) { changes.endpoints = state.endpoints.replaceAll(with: desired.endpoints) }
         return changes
     }
 }

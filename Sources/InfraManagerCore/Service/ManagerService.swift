@@ -124,6 +124,29 @@ public final class ManagerService: Infra_V1_InfraManager.SimpleServiceProtocol, 
     }
 
     public func sync(request: Infra_V1_SyncRequest, context: ServerContext) async throws -> Infra_V1_SyncResponse {
+        try await sync(request, scope: .all, context: context)
+    }
+
+    /// Sync with its request headers: `infra-sync-scope` (see `SyncScope`) names the kinds the
+    /// agent replaces; without it every kind is replaced.
+    public func sync(
+        request: ServerRequest<Infra_V1_SyncRequest>, context: ServerContext
+    ) async throws -> ServerResponse<Infra_V1_SyncResponse> {
+        try checkWriter(context)
+        var scope = SyncScope.all
+        if let text = request.metadata[stringValues: SyncScope.headerName].first(where: { _ in true }) {
+            guard let parsed = SyncScope(headerValue: text) else {
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "header \(SyncScope.headerName): \"\(text)\" is not a comma-separated list of distinct kinds (\(SyncScope.knownNames))"
+                )
+            }
+            scope = parsed
+        }
+        return ServerResponse(message: try await sync(request.message, scope: scope, context: context), metadata: [:])
+    }
+
+    private func sync(_ request: Infra_V1_SyncRequest, scope: SyncScope, context: ServerContext) async throws -> Infra_V1_SyncResponse {
         try checkWriter(context)
         guard request.nodeName == settings.nodeName else {
             throw RPCError(
@@ -133,11 +156,11 @@ public final class ManagerService: Infra_V1_InfraManager.SimpleServiceProtocol, 
         }
         let desired = try decode { try SyncDecoding.decode(request) }
         let (changes, generation) = try await store.apply { state in
-            let changes = SyncDecoding.replace(&state, with: desired)
+            let changes = SyncDecoding.replace(&state, with: desired, scope: scope)
             return (changes, changes.changedAnything)
         }
         await agents.recordSync(identity: CallerIdentity(context: context).description, generation: generation)
-        logger.info("sync applied", metadata: ["generation": "\(generation)", "changes": "\(changes)"])
+        logger.info("sync applied", metadata: ["generation": "\(generation)", "scope": "\(scope)", "changes": "\(changes)"])
         return changes.response(generation: generation)
     }
 
