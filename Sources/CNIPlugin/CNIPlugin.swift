@@ -285,7 +285,9 @@ public struct CNIPlugin: Sendable {
         } catch let error as RPCError where ![.unavailable, .deadlineExceeded, .cancelled].contains(error.code) {
             throw CNIError(.agentRefused, "infra-agent \(name) failed", details: Self.describe(error))
         } catch {
-            throw CNIError(.tryAgainLater, "infra-agent at \(settings.agentSocket) did not answer \(name)", details: Self.describe(error))
+            // Either the agent did not answer, or it answered UNAVAILABLE because the manager
+            // behind it did not: the details say which.
+            throw CNIError(.tryAgainLater, "\(name) through infra-agent at \(settings.agentSocket) did not complete", details: Self.describe(error))
         }
     }
 

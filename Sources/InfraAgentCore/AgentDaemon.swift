@@ -40,12 +40,13 @@ public struct AgentDaemon: Sendable {
         stop = GracefulStop()
         let nodeName = config.nodeName
         let host = config.hostInterface
+        let pendingResync = PendingResync()
         if let cni = config.cni, let poolConfig = config.interfacePool {
             let backend = CNIBackendService(
                 pool: try InterfacePool(config: poolConfig, logger: logger), registry: try PodRegistry(path: cni.podStateFile),
                 client: client, gatewayMAC: cni.gatewayMAC, mtu: cni.mtu,
                 managerTimeout: .milliseconds(cni.managerTimeoutMilliseconds),
-                disablesTXChecksumOffload: poolConfig.mode == .veth, logger: logger
+                disablesTXChecksumOffload: poolConfig.mode == .veth, pendingResync: pendingResync, logger: logger
             )
             cniBackend = backend
             cniServer = try CNIServer(address: cni.listen, backend: backend, stop: stop, logger: logger)
@@ -54,9 +55,12 @@ public struct AgentDaemon: Sendable {
             cniServer = nil
         }
         let backend = cniBackend
+        // The agent is the source of its node's host interface and pods only: Services and
+        // policies have no source here yet (no Services watcher, no Felix relay), so a Sync
+        // must not empty what `infractl apply` gave the manager.
         link = ManagerLink(
-            client: client, settings: .init(nodeName: nodeName, backoff: config.reconnect.backoff),
-            stop: stop, logger: logger
+            client: client, settings: .init(nodeName: nodeName, backoff: config.reconnect.backoff, syncScope: [.hostInterface, .pods]),
+            stop: stop, logger: logger, pendingResync: pendingResync
         ) {
             // Until the pod, service and policy sources exist, the agent's view is its node
             // and host interface; a Sync with only these still removes stale state.

@@ -19,11 +19,14 @@ public final class ManagerLink<Transport: ClientTransport>: Sendable {
         public var backoff: Backoff
         /// How long a session must last before the backoff starts over.
         public var healthyAfter: Duration
+        /// The kinds each Sync replaces on the manager: only those the agent is the source of.
+        public var syncScope: SyncScope
 
-        public init(nodeName: String, backoff: Backoff = Backoff(), healthyAfter: Duration = .seconds(10)) {
+        public init(nodeName: String, backoff: Backoff = Backoff(), healthyAfter: Duration = .seconds(10), syncScope: SyncScope = .all) {
             self.nodeName = nodeName
             self.backoff = backoff
             self.healthyAfter = healthyAfter
+            self.syncScope = syncScope
         }
     }
 
@@ -36,6 +39,7 @@ public final class ManagerLink<Transport: ClientTransport>: Sendable {
     private let client: GRPCClient<Transport>
     private let settings: Settings
     private let stateProvider: StateProvider
+    private let pendingResync: PendingResync
     private let stop: GracefulStop
     private let logger: Logger
     private let current = Mutex<State>(.connecting)
@@ -44,10 +48,11 @@ public final class ManagerLink<Transport: ClientTransport>: Sendable {
 
     public init(
         client: GRPCClient<Transport>, settings: Settings, stop: GracefulStop, logger: Logger,
-        stateProvider: @escaping StateProvider
+        pendingResync: PendingResync = PendingResync(), stateProvider: @escaping StateProvider
     ) {
         self.client = client
         self.settings = settings
+        self.pendingResync = pendingResync
         self.stop = stop
         self.logger = logger
         self.stateProvider = stateProvider
@@ -109,7 +114,14 @@ public final class ManagerLink<Transport: ClientTransport>: Sendable {
                 case .resyncRequested(let resync)?:
                     self.logger.info("manager asked for a resync", metadata: ["reason": "\(resync.reason)"])
                     try await self.sync(manager)
-                case .heartbeat?, nil:
+                case .heartbeat?:
+                    // The manager is reachable again after a call to it failed: settle the
+                    // unknown outcome with a full Sync.
+                    if let reason = self.pendingResync.take() {
+                        self.logger.info("resyncing after a failed manager call", metadata: ["reason": "\(reason)"])
+                        try await self.sync(manager)
+                    }
+                case nil:
                     continue
                 }
             }
@@ -117,8 +129,10 @@ public final class ManagerLink<Transport: ClientTransport>: Sendable {
     }
 
     private func sync(_ manager: Infra_V1_InfraManager.Client<Transport>) async throws {
+        // Any Sync settles an owed one: the state below is taken after this point.
+        _ = pendingResync.take()
         let request = await stateProvider()
-        let response = try await manager.sync(request)
+        let response = try await manager.sync(request, metadata: [SyncScope.headerName: settings.syncScope.headerValue])
         connectedGauge.record(1)
         set(.connected(generation: response.generation))
         Counter(label: "infra_agent_syncs_total").increment()

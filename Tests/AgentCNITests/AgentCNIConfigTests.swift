@@ -21,7 +21,7 @@ final class AgentCNIConfigTests: XCTestCase {
         XCTAssertEqual(cni.listen.description, "unix:/run/infra/cni.sock")
         XCTAssertEqual(cni.gatewayMAC.description, "02:aa:bb:cc:dd:01")
         XCTAssertEqual(cni.mtu, 1450)
-        XCTAssertEqual(cni.managerTimeoutMilliseconds, 2000)
+        XCTAssertEqual(cni.managerTimeoutMilliseconds, 1000)
         XCTAssertEqual(cni.podStateFile, "/var/lib/infra-agent/cni-pods.json")
         XCTAssertEqual(config.interfacePool?.mode, .veth)
         XCTAssertNil(try load("").cni)

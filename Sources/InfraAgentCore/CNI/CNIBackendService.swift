@@ -27,10 +27,12 @@ public final class CNIBackendService<Transport: ClientTransport>: Cni_CniDatapla
     /// Set for the veth pool mode: each pod's end gets TX checksum offload off, because its
     /// peer is an af_packet port that forwards partial checksums unfinished.
     let disablesTXChecksumOffload: Bool
+    let pendingResync: PendingResync?
     let logger: Logger
 
     public init(pool: InterfacePool, registry: PodRegistry, client: GRPCClient<Transport>, runner: NamespaceRunner = .shared,
-                gatewayMAC: MACAddress, mtu: Int = 0, managerTimeout: Duration = .seconds(2), disablesTXChecksumOffload: Bool = false,
+                gatewayMAC: MACAddress, mtu: Int = 0, managerTimeout: Duration = .seconds(1), disablesTXChecksumOffload: Bool = false,
+                pendingResync: PendingResync? = nil,
                 logger: Logger) {
         self.pool = pool
         self.registry = registry
@@ -40,6 +42,7 @@ public final class CNIBackendService<Transport: ClientTransport>: Cni_CniDatapla
         self.defaultMTU = mtu
         self.managerTimeout = managerTimeout
         self.disablesTXChecksumOffload = disablesTXChecksumOffload
+        self.pendingResync = pendingResync
         self.logger = logger
     }
 
@@ -163,8 +166,9 @@ public final class CNIBackendService<Transport: ClientTransport>: Cni_CniDatapla
         do {
             _ = try await manager.createPodNetwork(.with { $0.pod = record.podNetwork }, options: callOptions)
         } catch {
+            pendingResync?.request("CreatePodNetwork \(containerID)/\(valid.interfaceName) failed: \(Self.describe(error))")
             let undo = await undoPlumbing(spec, containerID: containerID, ifName: valid.interfaceName, managerTold: false)
-            let message = "Failed to configure interface via infra-manager: \(Self.describe(error))" + undo
+            let message = "Failed to configure interface via infra-manager: \(managerFailure(error))" + undo
             logger.warning("CNI Add: manager failed", metadata: metadata.merging(["error": "\(message)"]) { $1 })
             throw RPCError(code: .unavailable, message: message)
         }
@@ -193,7 +197,8 @@ public final class CNIBackendService<Transport: ClientTransport>: Cni_CniDatapla
                     $0.key = .with { $0.containerID = containerID; $0.interfaceName = ifName }
                 }, options: callOptions)
             } catch {
-                problems.append("telling the manager to delete it also failed: \(Self.describe(error))")
+                pendingResync?.request("DeletePodNetwork \(containerID)/\(ifName) failed: \(Self.describe(error))")
+                problems.append("telling the manager to delete it also failed: \(managerFailure(error))")
             }
         }
         do {
@@ -228,6 +233,16 @@ public final class CNIBackendService<Transport: ClientTransport>: Cni_CniDatapla
         return String(describing: error)
     }
 
+    /// A failed manager call in words an operator acts on: a call that got no answer says
+    /// the manager is unreachable and for how long it was waited for.
+    func managerFailure(_ error: any Error) -> String {
+        if let rpc = error as? RPCError, [.unavailable, .deadlineExceeded].contains(rpc.code) {
+            let waited = managerTimeout.components.seconds * 1000 + managerTimeout.components.attoseconds / 1_000_000_000_000_000
+            return "infra-manager unreachable (no answer within \(waited) ms; \(Self.describe(error)))"
+        }
+        return Self.describe(error)
+    }
+
     // MARK: Del
 
     public func del(request: Cni_DelRequest, context: ServerContext) async throws -> Cni_DelReply {
@@ -251,7 +266,8 @@ public final class CNIBackendService<Transport: ClientTransport>: Cni_CniDatapla
                 $0.key = .with { $0.containerID = containerID; $0.interfaceName = ifName }
             }, options: callOptions)
         } catch {
-            let message = "Failed to delete the pod network via infra-manager: \(Self.describe(error))"
+            pendingResync?.request("DeletePodNetwork \(containerID)/\(ifName) failed: \(Self.describe(error))")
+            let message = "Failed to delete the pod network via infra-manager: \(managerFailure(error))"
             logger.warning("CNI Del: manager failed", metadata: metadata.merging(["error": "\(message)"]) { $1 })
             throw RPCError(code: .unavailable, message: message)
         }

@@ -13,12 +13,14 @@ public struct CNISettings: Decodable, Sendable {
     public var gatewayMAC: MACAddress
     /// The pod interface MTU when the request carries none (0: leave the interface's own).
     public var mtu: Int
-    /// How long Add and Del wait for the manager.
+    /// How long Add and Del wait for the manager. Default 1000 ms: it must stay well below
+    /// the CNI plugin's own deadline for the agent (infra-cni: 2 s), so that with the manager
+    /// unreachable the agent undoes the Add and says why before the plugin gives up on it.
     public var managerTimeoutMilliseconds: Int
     /// The agent's record of plumbed pods, reported in every Sync.
     public var podStateFile: String
 
-    public init(listen: ChannelAddress, gatewayMAC: MACAddress, mtu: Int = 0, managerTimeoutMilliseconds: Int = 2000,
+    public init(listen: ChannelAddress, gatewayMAC: MACAddress, mtu: Int = 0, managerTimeoutMilliseconds: Int = 1000,
                 podStateFile: String = CNISettings.defaultPodStateFile) {
         self.listen = listen
         self.gatewayMAC = gatewayMAC
@@ -53,7 +55,7 @@ public struct CNISettings: Decodable, Sendable {
         guard mtu == 0 || (68...65_535).contains(mtu) else {
             throw container.invalidValue(mtu, forKey: .mtu, reason: "must be 0 or from 68 to 65535")
         }
-        managerTimeoutMilliseconds = try container.decode(Int.self, forKey: .managerTimeoutMilliseconds, default: 2000)
+        managerTimeoutMilliseconds = try container.decode(Int.self, forKey: .managerTimeoutMilliseconds, default: 1000)
         guard (100...30_000).contains(managerTimeoutMilliseconds) else {
             throw container.invalidValue(managerTimeoutMilliseconds, forKey: .managerTimeoutMilliseconds, reason: "must be from 100 to 30000")
         }
