@@ -132,7 +132,7 @@ public final class ManagerLink<Transport: ClientTransport>: Sendable {
         // Any Sync settles an owed one: the state below is taken after this point.
         _ = pendingResync.take()
         let request = await stateProvider()
-        let response = try await manager.sync(request, metadata: [SyncScope.headerName: settings.syncScope.headerValue])
+        let response = try await manager.sync(request, metadata: [SyncScope.headerName: .string(settings.syncScope.headerValue)])
         connectedGauge.record(1)
         set(.connected(generation: response.generation))
         Counter(label: "infra_agent_syncs_total").increment()

@@ -162,7 +162,7 @@ final class ManagerServiceTests: XCTestCase {
             $0.nodeName = "node-1"
             $0.pods = [pod("a", ip: "10.244.1.7/32", port: "tap0")]
         }
-        let scoped = ServerRequest(metadata: [SyncScope.headerName: SyncScope([.hostInterface, .pods]).headerValue], message: sync)
+        let scoped = ServerRequest(metadata: [SyncScope.headerName: .string(SyncScope([.hostInterface, .pods]).headerValue)], message: sync)
         let response = try await withContext { try await service.sync(request: scoped, context: $0) }.message
         XCTAssertEqual(response.pods.created, 1)
         XCTAssertEqual(response.pods.deleted, 1, "pods are in the scope: the stale one goes")
@@ -179,7 +179,7 @@ final class ManagerServiceTests: XCTestCase {
         for bad in ["pods,gateways", "pods,pods", ""] {
             await assertStatus(.invalidArgument, mentioning: [SyncScope.headerName, "\"\(bad)\"", "host-interface, pods"]) {
                 _ = try await withContext {
-                    try await service.sync(request: ServerRequest(metadata: [SyncScope.headerName: bad], message: sync), context: $0)
+                    try await service.sync(request: ServerRequest(metadata: [SyncScope.headerName: .string(bad)], message: sync), context: $0)
                 }
             }
         }

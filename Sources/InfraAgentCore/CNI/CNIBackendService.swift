@@ -233,12 +233,14 @@ public final class CNIBackendService<Transport: ClientTransport>: Cni_CniDatapla
         return String(describing: error)
     }
 
-    /// A failed manager call in words an operator acts on: a call that got no answer says
-    /// the manager is unreachable and for how long it was waited for.
+    /// A failed manager call in words an operator acts on: a call that got no answer in time
+    /// (a partition, a hung manager) says the manager is unreachable and how long it was
+    /// waited for. UNAVAILABLE keeps its own message: it is either a refused connection or
+    /// the manager's own answer (its P4Runtime target is not ready), and the text says which.
     func managerFailure(_ error: any Error) -> String {
-        if let rpc = error as? RPCError, [.unavailable, .deadlineExceeded].contains(rpc.code) {
+        if let rpc = error as? RPCError, rpc.code == .deadlineExceeded {
             let waited = managerTimeout.components.seconds * 1000 + managerTimeout.components.attoseconds / 1_000_000_000_000_000
-            return "infra-manager unreachable (no answer within \(waited) ms; \(Self.describe(error)))"
+            return "infra-manager unreachable: no answer within \(waited) ms (\(Self.describe(error)))"
         }
         return Self.describe(error)
     }
