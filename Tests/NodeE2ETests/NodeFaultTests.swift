@@ -136,8 +136,12 @@ final class TargetRestartFaultTests: NodeTestCase {
                       "the manager did not report the target ready:\n\(node.manager.log)")
         let log = node.manager.log
         XCTAssertNotNil(logTime(of: "pushing the k8s_dp pipeline", in: log, after: killed - 1), "the manager did not push the pipeline again")
-        let ready = logLine("P4Runtime target ready", in: log, after: back)?.line ?? ""
-        XCTAssertFalse(ready.contains("repairs=0"), "the manager wrote no entries to the empty target: \(ready)")
+        let ready = logLine("P4Runtime target ready", in: log, after: back)
+        XCTAssertFalse(ready?.line.contains("repairs=0") ?? true, "the manager wrote no entries to the empty target: \(ready?.line ?? "")")
+        if let ready, let pushed = logTime(of: "pushing the k8s_dp pipeline", in: log, after: back - 1) {
+            print("target restart: the manager started pushing \(String(format: "%.3f", pushed - back)) s and was done "
+                  + "(\(ready.line.split(separator: " ").last ?? "")) \(String(format: "%.3f", ready.time - back)) s after the target listened")
+        }
     }
 }
 
