@@ -30,32 +30,64 @@ public struct InterfaceDiscovery: Sendable {
             found = try subfunctions(of: config.physicalFunction ?? "")
         }
         found.removeAll { config.exclude.contains($0.name) }
-        return found.map { interface in
-            var interface = interface
-            interface.ipuPort = config.ports[interface.name]
-            return interface
+        return found.map { Self.withPort($0, config) }
+    }
+
+    /// The names of the candidates `config` selects, in pool order, without reading their
+    /// sysfs files (one directory listing); nil in sriov and cdq mode, whose order needs each
+    /// VF's or SF's files (use `discover(_:)` there).
+    public func candidateNames(_ config: InterfacePoolConfig) throws -> [String]? {
+        switch config.mode {
+        case .tap, .veth:
+            return try selectedNames(config.selector ?? .prefix(InterfacePoolConfig.defaultTapPrefix))
+                .filter { !config.exclude.contains($0) }
+        case .sriov, .cdq:
+            return nil
         }
+    }
+
+    /// The first of `names` (from `candidateNames(_:)`) not in `taken` that `discover(_:)`
+    /// would answer, reading only the sysfs files of the candidates up to it: an allocation
+    /// with 200 free interfaces reads one interface's files, not 200.
+    public func firstAvailable(_ config: InterfacePoolConfig, among names: [String], excluding taken: Set<String>) -> PoolInterface? {
+        for name in names where !taken.contains(name) {
+            if let interface = readSelected(name, requireTap: config.mode == .tap) { return Self.withPort(interface, config) }
+        }
+        return nil
+    }
+
+    private static func withPort(_ interface: PoolInterface, _ config: InterfacePoolConfig) -> PoolInterface {
+        var interface = interface
+        interface.ipuPort = config.ports[interface.name]
+        return interface
     }
 
     // MARK: tap, veth
 
     private func selected(_ selector: InterfacePoolConfig.Selector, requireTap: Bool) throws -> [PoolInterface] {
-        let names: [String]
+        try selectedNames(selector).compactMap { readSelected($0, requireTap: requireTap) }
+    }
+
+    /// The names `selector` picks among this namespace's netdevs, in pool order.
+    private func selectedNames(_ selector: InterfacePoolConfig.Selector) throws -> [String] {
         switch selector {
         case .names(let listed):
             let present = Set(try netdevNames())
-            names = listed.filter { present.contains($0) }
+            return listed.filter { present.contains($0) }
         case .prefix(let prefix):
-            names = try netdevNames().filter { $0.hasPrefix(prefix) }.sorted(by: Self.naturalOrder)
+            return try netdevNames().filter { $0.hasPrefix(prefix) }.sorted(by: Self.naturalOrder)
         case .pattern(let pattern):
-            names = try netdevNames().filter { fnmatch(pattern, $0, 0) == 0 }.sorted(by: Self.naturalOrder)
+            return try netdevNames().filter { fnmatch(pattern, $0, 0) == 0 }.sorted(by: Self.naturalOrder)
         }
-        return names.compactMap { name in
-            let directory = netClassRoot + "/" + name
-            // A TAP netdev (the DPDK TAP PMD's ports too) has tun_flags; anything else is skipped.
-            if requireTap, !FileManager.default.fileExists(atPath: directory + "/tun_flags") { return nil }
-            return Self.readInterface(name: name, directory: directory, function: nil)
-        }
+    }
+
+    /// The interface `name`, or nil when it vanished meanwhile, has no Ethernet address, or
+    /// is not a TAP device while `requireTap` holds.
+    private func readSelected(_ name: String, requireTap: Bool) -> PoolInterface? {
+        let directory = netClassRoot + "/" + name
+        // A TAP netdev (the DPDK TAP PMD's ports too) has tun_flags; anything else is skipped.
+        if requireTap, !FileManager.default.fileExists(atPath: directory + "/tun_flags") { return nil }
+        return Self.readInterface(name: name, directory: directory, function: nil)
     }
 
     // MARK: sriov

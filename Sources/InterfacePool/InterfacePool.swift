@@ -106,10 +106,10 @@ public actor InterfacePool {
         if let existing = allocation(containerID: containerID, ifName: ifName) {
             return existing
         }
-        let discovered = try discovery.discover(config)
         let taken = Set(state.allocations.map(\.interface.name))
-        guard let chosen = discovered.first(where: { !taken.contains($0.name) }) else {
-            let size = taken.union(discovered.map(\.name)).count
+        let (found, seen) = try firstFree(excluding: taken)
+        guard let chosen = found else {
+            let size = taken.union(try discovery.discover(config).map(\.name)).count
             throw InterfacePoolError(
                 .poolExhausted,
                 "interface pool exhausted: mode \(config.mode.rawValue) has \(size) interface\(size == 1 ? "" : "s"), all allocated")
@@ -117,13 +117,27 @@ public actor InterfacePool {
         let allocation = Allocation(containerID: containerID, ifName: ifName, netns: netns, interface: chosen)
         var next = state
         next.allocations.append(allocation)
-        next.remember(discovered)
+        next.remember(seen)
         try next.save(to: config.stateFile)
         state = next
         logger.debug("allocated", metadata: [
             "interface": "\(chosen.name)", "container": "\(containerID)", "ifname": "\(ifName)",
         ])
         return allocation
+    }
+
+    /// The first free interface in pool order, and the interfaces read to find it (to
+    /// remember in the inventory). When the inventory already knows every candidate by name
+    /// (reconcile at start saw them), only the candidates up to the first free one are read;
+    /// otherwise (a new interface, or sriov/cdq) every one is, so the inventory learns it.
+    private func firstFree(excluding taken: Set<String>) throws -> (PoolInterface?, [PoolInterface]) {
+        let known = Set(state.inventory.map(\.name))
+        if let names = try discovery.candidateNames(config), names.allSatisfy(known.contains) {
+            let chosen = discovery.firstAvailable(config, among: names, excluding: taken)
+            return (chosen, chosen.map { [$0] } ?? [])
+        }
+        let discovered = try discovery.discover(config)
+        return (discovered.first { !taken.contains($0.name) }, discovered)
     }
 
     /// Frees the interface of `containerID`/`ifName`; returns what was released, or nil when

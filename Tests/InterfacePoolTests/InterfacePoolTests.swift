@@ -80,6 +80,37 @@ final class InterfacePoolTests: XCTestCase {
         XCTAssertEqual(try recordedNames(), ["veth0", "veth1", "veth2"])
     }
 
+    private func inventoryMACs() throws -> [String: String] {
+        let inventory = try XCTUnwrap(stateJSON()["inventory"] as? [[String: Any]])
+        return Dictionary(uniqueKeysWithValues: inventory.compactMap { entry in
+            (entry["name"] as? String).flatMap { name in (entry["macAddress"] as? String).map { (name, $0) } }
+        })
+    }
+
+    /// Once reconcile has seen every candidate, an allocation reads only the candidates up to
+    /// the first free one: a later candidate's changed sysfs file is not read (its inventory
+    /// entry keeps the MAC reconcile saw). A candidate the inventory does not know yet makes
+    /// the allocation read them all, so the inventory learns it.
+    func testAllocationReadsOnlyUpToTheFirstFreeCandidateOnceTheInventoryKnowsThePool() async throws {
+        try addVeths(4)
+        let pool = try makePool()
+        _ = try await pool.reconcile(liveNamespaces: [])
+        XCTAssertEqual(try inventoryMACs()["veth3"], "02:00:00:00:00:03")
+        let veth3 = try FileManager.default.destinationOfSymbolicLink(atPath: sysfs.netClass + "/veth3")
+        try "02:00:00:00:00:33\n".write(toFile: veth3 + "/address", atomically: false, encoding: .utf8)
+
+        let first = try await pool.allocate(containerID: "c0", ifName: "eth0", netns: "/n/0")
+        XCTAssertEqual(first.interface.name, "veth0")
+        XCTAssertEqual(try inventoryMACs()["veth3"], "02:00:00:00:00:03", "veth3 was read although veth0 was free")
+
+        try sysfs.netdev("veth4", index: 104, mac: "02:00:00:00:00:04")
+        let second = try await pool.allocate(containerID: "c1", ifName: "eth0", netns: "/n/1")
+        XCTAssertEqual(second.interface.name, "veth1")
+        let inventory = try inventoryMACs()
+        XCTAssertEqual(inventory["veth4"], "02:00:00:00:00:04")
+        XCTAssertEqual(inventory["veth3"], "02:00:00:00:00:33")
+    }
+
     func testAllocationsSurviveANewPoolInstance() async throws {
         try addVeths(4)
         var before: [Allocation] = []
