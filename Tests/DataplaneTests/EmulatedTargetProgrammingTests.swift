@@ -228,6 +228,7 @@ final class EmulatedTargetProgrammingTests: XCTestCase {
                 state.put(DataplaneFixture.service("web", clusterIP: "10.96.0.10", backends: [("10.244.1.8", 80), ("10.244.1.9", 80)]))
                 return ((), true)
             }
+            await store.dataplane?.settleDeferredDeletes()
             let profile = try info.actionProfile("service_backends").id
             try await emulator.withReader { reader in
                 let members = try await reader.read([P4_V1_Entity(P4_V1_ActionProfileMember.with { $0.actionProfileID = profile })]).map(\.actionProfileMember)
@@ -238,6 +239,7 @@ final class EmulatedTargetProgrammingTests: XCTestCase {
             }
             // Deleting the service removes the entry before the group and the group before its members.
             _ = try await store.apply { state in (state.services.remove(name), true) }
+            await store.dataplane?.settleDeferredDeletes()
             try await emulator.withReader { reader in
                 let left = try await reader.read([
                     try info.allEntries(ofTable: "service_lb"),

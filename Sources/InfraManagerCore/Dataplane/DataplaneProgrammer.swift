@@ -28,6 +28,8 @@ public actor DataplaneProgrammer {
     private weak var store: DesiredStateStore?
     private var saving = false
     private let saveDelay: Duration
+    /// The group and member deletes of the last change, written after it was acknowledged.
+    private var deferredDeletes: Task<Void, Never>?
 
     /// The desired state recovered from the state file, for the store to start from.
     nonisolated let restored: (state: DesiredState, generation: UInt64)?
@@ -76,7 +78,15 @@ public actor DataplaneProgrammer {
     /// `previousHostInterface`); throws an `RPCError` the agent sees (INVALID_ARGUMENT /
     /// FAILED_PRECONDITION / RESOURCE_EXHAUSTED for the intent itself, UNAVAILABLE when the
     /// target is not ready or failed) and then nothing has changed.
+    ///
+    /// The change is acknowledged once it is in effect on the target: its entry deletes,
+    /// inserts and modifies are acknowledged. Deleting the groups and members it left
+    /// unreferenced follows in the background (one round trip less on a one-service change);
+    /// the next change or reconciliation waits for it, so the ids those deletes free are never
+    /// inserted again before they are gone. After a crash in between, the restarted manager's
+    /// reconciliation deletes them as stale (the model no longer holds them).
     func program(previousHostInterface: HostInterfaceIntent?, to new: DesiredState) async throws {
+        await settleDeferredDeletes()
         let owners = DataplaneModel.changedOwners(previousHostInterface: previousHostInterface, new: new)
         guard !owners.isEmpty else { return }
         let plan: DataplaneModel.Plan
@@ -89,14 +99,41 @@ public actor DataplaneProgrammer {
             model.abandon()
             throw RPCError(code: .unavailable, message: "the P4Runtime target is not ready (\(detail)); nothing was changed")
         }
+        let (effective, deletes) = plan.transaction.splitOffDeletes()
         do {
-            try await plan.transaction.apply(to: target)
+            try await effective.apply(to: target)
         } catch let error as DataplaneError {
             model.abandon()
             if error.code != .writeRefused { markTargetLost("a write failed: \(error.message)") }
             throw Self.rpcError(error)
         }
         model.commit(plan)
+        if !deletes.isEmpty {
+            deferredDeletes = Task { await self.writeDeferred(deletes, to: target) }
+        }
+    }
+
+    /// Waits until the last change's deferred deletes are on the target (or were repaired).
+    public func settleDeferredDeletes() async {
+        while let pending = deferredDeletes {
+            deferredDeletes = nil
+            await pending.value
+        }
+    }
+
+    /// A failed deferred delete leaves only unreferenced objects behind, but the model has
+    /// already freed their ids; reconciling removes them before the next change can reuse one.
+    private func writeDeferred(_ deletes: DataplaneTransaction, to target: any DataplaneTarget) async {
+        do {
+            try await deletes.applyForward(to: target)
+        } catch {
+            logger.warning("deleting unreferenced groups and members failed; reconciling", metadata: ["error": "\(error)"])
+            do {
+                try await repair(target)
+            } catch {
+                markTargetLost("reconciliation after a failed delete failed: \(error)")
+            }
+        }
     }
 
     /// Notes that `store` accepted a change; the state file is rewritten shortly after,
@@ -167,18 +204,27 @@ public actor DataplaneProgrammer {
     /// number of updates that took.
     @discardableResult
     func targetReady(_ target: some DataplaneTarget) async throws -> Int {
-        let schema = model.translator.schema
-        let actual = try await target.read(tables: schema.managedTables.map(\.id), profiles: schema.managedProfiles.map(\.id))
-        let transaction = DataplaneTransaction(from: actual.filter { Self.managed($0.key, schema) }, to: model.allObjects)
+        await settleDeferredDeletes()
+        let updates: Int
         do {
-            try await transaction.apply(to: target)
+            updates = try await repair(target)
         } catch {
             markTargetLost("reconciliation failed: \(error)")
             throw error
         }
         self.target = target
         detail = "ready"
-        logger.info("target reconciled", metadata: ["updates": "\(transaction.updateCount)"])
+        logger.info("target reconciled", metadata: ["updates": "\(updates)"])
+        return updates
+    }
+
+    /// Reads what the manager owns on `target` and writes what differs from the model.
+    @discardableResult
+    private func repair(_ target: some DataplaneTarget) async throws -> Int {
+        let schema = model.translator.schema
+        let actual = try await target.read(tables: schema.managedTables.map(\.id), profiles: schema.managedProfiles.map(\.id))
+        let transaction = DataplaneTransaction(from: actual.filter { Self.managed($0.key, schema) }, to: model.allObjects)
+        try await transaction.apply(to: target)
         return transaction.updateCount
     }
 

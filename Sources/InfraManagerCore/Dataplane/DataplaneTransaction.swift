@@ -63,10 +63,38 @@ struct DataplaneTransaction: Sendable {
         case (0, false): phase = 1
         case (1, false): phase = 2
         case (2, false): phase = 3
-        case (1, true): phase = 4
-        default: phase = 5
+        case (1, true): phase = Self.deletePhases.lowerBound
+        default: phase = Self.deletePhases.upperBound
         }
         phases[phase].append(Step(update: update, undo: undo))
+    }
+
+    /// The transaction cut in two: what puts the change in effect (entry deletes, every
+    /// insert and modify) and the group and member deletes that only free what nothing
+    /// references any more. The manager acknowledges a change after the first part and
+    /// writes the second off the change's critical path (see `DataplaneProgrammer`).
+    func splitOffDeletes() -> (effective: DataplaneTransaction, deletes: DataplaneTransaction) {
+        var effective = self
+        var deletes = DataplaneTransaction()
+        for phase in Self.deletePhases {
+            deletes.phases[phase] = phases[phase]
+            effective.phases[phase] = []
+        }
+        return (effective, deletes)
+    }
+
+    /// Group deletes, then member deletes: after every entry that pointed at them is gone.
+    private static let deletePhases = 4...5
+
+    private init() {}
+
+    /// Writes the phases in order without undoing anything on a failure: for deletes of
+    /// objects nothing references, where putting back what a failed phase removed would only
+    /// restore garbage. The caller repairs by reconciling.
+    func applyForward(to target: some DataplaneTarget) async throws {
+        for phase in phases where !phase.isEmpty {
+            try await target.write(phase.map(\.update))
+        }
     }
 
     /// A default entry back to the program's own default: an entry with no action (§9.1.3).
