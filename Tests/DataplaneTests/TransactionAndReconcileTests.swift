@@ -1,5 +1,6 @@
 import Foundation
 import GRPCCore
+import InfraDaemon
 @testable import InfraManagerCore
 import InfraNet
 import P4RuntimeAPI
@@ -247,7 +248,27 @@ final class TransactionAndReconcileTests: XCTestCase {
             let whole = try encoder.encode(contents)
             let chunked = try StateFile.encoded(contents)
             XCTAssertEqual(String(decoding: chunked, as: UTF8.self), String(decoding: whole, as: UTF8.self))
+            // Streamed to the file in small pieces: the same bytes, and more than one piece.
+            var pieces: [Data] = []
+            try StateFile.encode(contents, flushSize: 4096) { pieces.append($0) }
+            XCTAssertEqual(pieces.reduce(Data(), +), whole)
+            if whole.count > 8192 { XCTAssertGreaterThan(pieces.count, 1) }
         }
+    }
+
+    /// A save that fails while streaming leaves the previous file whole.
+    func testFailedStreamingSaveKeepsThePreviousFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mgp-save-\(getpid())-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("state.json").path
+        try AtomicFile.write(Data("old".utf8), to: path)
+        struct Interrupted: Error {}
+        XCTAssertThrowsError(try AtomicFile.write(to: path) { append in
+            try append(Data("half of the new".utf8))
+            throw Interrupted()
+        }) { XCTAssertTrue($0 is Interrupted, "\($0)") }
+        XCTAssertEqual(FileManager.default.contents(atPath: path), Data("old".utf8))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + ".tmp"))
     }
 
     /// Member slots name their service port by index in memory and by names in the file: a

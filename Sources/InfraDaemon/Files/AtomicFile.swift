@@ -15,6 +15,13 @@ import Foundation
 /// with mode 0700.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
+        try write(to: path) { append in try append(data) }
+    }
+
+    /// Like `write(_:to:)`, with the bytes handed over piece by piece as `produce` makes
+    /// them, so a large file never has to be held in memory whole. A `produce` that throws
+    /// leaves the old file in place.
+    public static func write(to path: String, _ produce: (_ append: (Data) throws -> Void) throws -> Void) throws {
         let directory = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(
@@ -32,15 +39,17 @@ public enum AtomicFile {
         do {
             // An old .tmp may have been created with another mode; the state file is 0600.
             guard fchmod(fd, 0o600) == 0 else { throw failure("chmod \(temporary)") }
-            try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = systemWrite(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw failure("write \(temporary)")
+            try produce { data in
+                try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+                    var offset = 0
+                    while offset < buffer.count {
+                        let written = systemWrite(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                        if written < 0 {
+                            if errno == EINTR { continue }
+                            throw failure("write \(temporary)")
+                        }
+                        offset += written
                     }
-                    offset += written
                 }
             }
             guard fsync(fd) == 0 else { throw failure("fsync \(temporary)") }
