@@ -239,6 +239,9 @@ public struct DPDKBackend: P4TargetBackend {
         return id
     }
 
+    /// Every call above has committed on its own already.
+    public mutating func finishWrite() throws {}
+
     // MARK: Counters
 
     public func counterData(counterID: UInt32, index: Int64) -> P4_V1_CounterData {

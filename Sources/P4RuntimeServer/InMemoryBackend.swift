@@ -52,6 +52,16 @@ public struct InMemoryBackend: P4TargetBackend {
         }
     }
 
+    /// The entry's place in read order, for a backend that may have to put it back (undo).
+    public func readPosition(_ key: P4TableEntryKey) -> Int? { entries[key.tableID]?[key]?.sequence }
+
+    /// Puts back an entry removed earlier at `readPosition` (from `readPosition(_:)`), so an
+    /// undone remove leaves reads exactly as they were.
+    public mutating func restoreTableEntry(_ entry: P4_V1_TableEntry, key: P4TableEntryKey, readPosition: Int) {
+        references.entryChanged(tableID: key.tableID, from: entries[key.tableID]?[key]?.entry, to: entry)
+        entries[key.tableID, default: [:]][key] = Stored(sequence: readPosition, entry: entry)
+    }
+
     public mutating func removeTableEntry(_ key: P4TableEntryKey) throws {
         references.entryChanged(tableID: key.tableID, from: entries[key.tableID]?[key]?.entry, to: nil)
         entries[key.tableID]?[key] = nil
@@ -98,6 +108,9 @@ public struct InMemoryBackend: P4TargetBackend {
         references.groupChanged(profileID: profileID, from: profileGroups[profileID]?[groupID], to: nil)
         profileGroups[profileID]?[groupID] = nil
     }
+
+    /// Every change is final when made: nothing to commit.
+    public mutating func finishWrite() throws {}
 
     public func counterData(counterID: UInt32, index: Int64) -> P4_V1_CounterData {
         counterCells[counterID]?[index] ?? P4_V1_CounterData()

@@ -63,13 +63,16 @@ extension P4RuntimeCore {
             try state.backend.verify(pipeline.index, deviceConfig: deviceConfig)
             try state.backend.realize(pipeline.index, deviceConfig: deviceConfig)
             try Self.installInitialDefaults(pipeline.index, into: &state.backend)
+            try state.backend.finishWrite()
         }
         state.pipeline = pipeline
         state.saved = nil
-        do {
-            try snapshot?.replay(into: &state.backend)
-        } catch {
-            throw P4ServerError(.internalError, "pipeline realized but restoring its forwarding state failed, so the state is partial: \(error)")
+        // The whole replay is one batch; what it staged before a failure is still committed.
+        var failure: (any Error)?
+        do { try snapshot?.replay(into: &state.backend) } catch { failure = error }
+        do { try state.backend.finishWrite() } catch { failure = failure ?? error }
+        if let failure {
+            throw P4ServerError(.internalError, "pipeline realized but restoring its forwarding state failed, so the state is partial: \(failure)")
         }
         logger.info("pipeline committed: \(pipeline.index.allTables.count) tables, \(pipeline.index.allActions.count) actions\(snapshot == nil ? "" : ", forwarding state restored")")
     }

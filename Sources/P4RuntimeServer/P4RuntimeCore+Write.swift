@@ -5,7 +5,8 @@ extension P4RuntimeCore {
     /// Write (§12). RPC-wide checks come first and fail without details (device → NOT_FOUND,
     /// not primary → PERMISSION_DENIED, no pipeline → FAILED_PRECONDITION, atomicity other
     /// than CONTINUE_ON_ERROR → UNIMPLEMENTED). Then every update is tried in order; if any
-    /// fails the RPC fails with UNKNOWN and one `p4.v1.Error` per update (§12.3).
+    /// fails the RPC fails with UNKNOWN and one `p4.v1.Error` per update (§12.3). The backend
+    /// then commits the batch once (`finishWrite`); if that fails, every update fails.
     public func write(_ request: P4_V1_WriteRequest) throws -> P4_V1_WriteResponse {
         try state.withLock { state in
             try checkPrimary(state, deviceID: request.deviceID, role: request.role, electionID: request.hasElectionID ? request.electionID : nil)
@@ -32,6 +33,14 @@ extension P4RuntimeCore {
                         failures += 1
                         results.append(P4ServerError.wrapping(error).p4Error)
                     }
+                }
+                do {
+                    try writer.backend.finishWrite()
+                } catch {
+                    // The backend undid the whole batch, so the updates it had taken fail too.
+                    let batchError = P4ServerError.wrapping(error).p4Error
+                    for index in results.indices where results[index].canonicalCode == 0 { results[index] = batchError }
+                    failures = results.count
                 }
                 backend = writer.backend
                 return (results, failures)

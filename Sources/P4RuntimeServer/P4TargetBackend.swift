@@ -61,4 +61,11 @@ public protocol P4TargetBackend: Sendable {
     var references: ActionProfileReferences { get }
     /// How many members profile `profileID` holds.
     func memberCount(profileID: UInt32) -> Int
+
+    /// Ends a batch: called once after every update of a Write was applied or refused (and
+    /// after a pipeline commit's replay). A backend that stages changes (DPDK) commits them
+    /// here, once, instead of once per update. If it throws, it must first undo every change
+    /// since the previous call, so that reads answer as before the batch; the core then
+    /// reports each update it had accepted in that Write as failed with this error.
+    mutating func finishWrite() throws
 }
