@@ -6,14 +6,13 @@ import P4RuntimeServer
 
 /// The P4Runtime core's backend for DPDK's SWX pipeline.
 ///
-/// What clients wrote is kept in an `InMemoryBackend`, which Reads answer from; every put or
-/// remove is first staged through `rte_swx_ctl` and committed, and only a successful commit
-/// reaches that record. A refused stage or commit is aborted, so the pipeline never differs
-/// from what Read returns. Counters are read from and preset in the pipeline's register
-/// arrays, where p4c-dpdk keeps PNA counters.
-///
-/// Each call commits on its own: the core applies a Write's updates one by one with
-/// CONTINUE_ON_ERROR, and one update's failure must not undo the others.
+/// What clients wrote is kept in an `InMemoryBackend`, which Reads answer from. Each put or
+/// remove is staged through `rte_swx_ctl` and noted in the record at once (so later updates
+/// of the same Write see it); `finishWrite` commits the Write's staging once. A refused
+/// update is taken out of the staging alone (CONTINUE_ON_ERROR: the others still apply); a
+/// refused commit is aborted and the record put back, so the pipeline never differs from what
+/// Read returns. Counters are read from and preset in the pipeline's register arrays, where
+/// p4c-dpdk keeps PNA counters.
 public struct DPDKBackend: P4TargetBackend {
     let dataplane: DPDKDataplane
     let builder: PipelineLibraryBuilder
@@ -21,15 +20,17 @@ public struct DPDKBackend: P4TargetBackend {
     /// controller that only knows P4Info, like the emulator's clients).
     let defaultDeviceConfig: DPDKDeviceConfig?
 
-    private var record = InMemoryBackend()
-    private var map: PipelineMap?
+    var record = InMemoryBackend()
+    var map: PipelineMap?
     /// The DPDK match texts each P4Runtime entry became (several for an expanded RANGE).
-    private var installed: [P4TableEntryKey: [String]] = [:]
+    var installed: [P4TableEntryKey: [String]] = [:]
     /// Which entry owns a DPDK match text, per spec table: two P4Runtime entries must not
     /// collapse into one DPDK entry.
-    private var owners: [String: [String: P4TableEntryKey]] = [:]
+    var owners: [String: [String: P4TableEntryKey]] = [:]
     /// P4Runtime group id → the group id DPDK's selector chose, per action profile.
-    private var groupIDs: [UInt32: [UInt32: UInt32]] = [:]
+    var groupIDs: [UInt32: [UInt32: UInt32]] = [:]
+    /// The current Write's staging and undo (see `finishWrite`).
+    var batch = WriteBatch()
 
     public init(dataplane: DPDKDataplane, builder: PipelineLibraryBuilder, defaultDeviceConfig: DPDKDeviceConfig? = nil) {
         self.dataplane = dataplane
@@ -66,6 +67,7 @@ public struct DPDKBackend: P4TargetBackend {
         }
         self.map = map
         record = InMemoryBackend()
+        batch = WriteBatch()
         installed = [:]
         owners = [:]
         groupIDs = [:]
@@ -91,19 +93,6 @@ public struct DPDKBackend: P4TargetBackend {
         return profile
     }
 
-    /// Stages with `body` and commits; on any failure nothing staged stays.
-    private func commit(_ body: (PipelineHandle) throws -> Void) throws {
-        try dataplane.withPipeline { pipeline in
-            do {
-                try body(pipeline)
-            } catch {
-                cdpdk_abort(pipeline.pointer)
-                throw error
-            }
-            try check { cdpdk_commit(pipeline.pointer, $0, $1) }
-        }
-    }
-
     // MARK: Table entries
 
     public func tableEntry(_ key: P4TableEntryKey) -> P4_V1_TableEntry? { record.tableEntry(key) }
@@ -122,11 +111,11 @@ public struct DPDKBackend: P4TargetBackend {
                 throw P4ServerError(.unimplemented, "table \"\(table.name)\": in DPDK this entry would be the same wildcard entry as another one (\(match)); entries differing only in priority are not supported")
             }
         }
-        try commit { pipeline in
-            for match in matches {
-                try check { cdpdk_table_entry(pipeline.pointer, table.specName, match + " " + action, Int32(CDPDK_ENTRY_ADD.rawValue), $0, $1) }
-            }
-        }
+        try stage(matches.map { .tableEntry(table: table.specName, text: $0 + " " + action, operation: CDPDK_ENTRY_ADD) })
+        noteEntryChange(key)
+        // A MODIFY whose new matches drop some of the old ones (never for one key today)
+        // would leave them owned: release the old ones first.
+        for match in installed[key] ?? [] { owners[table.specName]?[match] = nil }
         try record.putTableEntry(entry, key: key)
         installed[key] = matches
         for match in matches { owners[table.specName, default: [:]][match] = key }
@@ -135,11 +124,8 @@ public struct DPDKBackend: P4TargetBackend {
     public mutating func removeTableEntry(_ key: P4TableEntryKey) throws {
         let table = try table(key.tableID)
         let matches = installed[key] ?? []
-        try commit { pipeline in
-            for match in matches {
-                try check { cdpdk_table_entry(pipeline.pointer, table.specName, match, Int32(CDPDK_ENTRY_DELETE.rawValue), $0, $1) }
-            }
-        }
+        try stage(matches.map { .tableEntry(table: table.specName, text: $0, operation: CDPDK_ENTRY_DELETE) })
+        noteEntryChange(key)
         try record.removeTableEntry(key)
         installed[key] = nil
         for match in matches { owners[table.specName]?[match] = nil }
@@ -152,14 +138,11 @@ public struct DPDKBackend: P4TargetBackend {
         // A const default is the spec's own; nothing to change in DPDK.
         if let entry, !table.constDefault {
             let action = try EntryText.action(entry.action, table: table) { try dpdkGroupID($0, table: tableID) }
-            try commit { pipeline in
-                if table.isLearner {
-                    try check { cdpdk_learner_default_entry(pipeline.pointer, table.specName, action, $0, $1) }
-                } else {
-                    try check { cdpdk_table_entry(pipeline.pointer, table.specName, action, Int32(CDPDK_ENTRY_DEFAULT.rawValue), $0, $1) }
-                }
-            }
+            try stage([table.isLearner
+                ? .learnerDefault(learner: table.specName, action: action)
+                : .tableEntry(table: table.specName, text: action, operation: CDPDK_ENTRY_DEFAULT)])
         }
+        batch.changes.append(.defaultEntry(tableID: tableID, previous: record.defaultEntry(tableID: tableID)))
         try record.setDefaultEntry(entry, tableID: tableID)
     }
 
@@ -176,17 +159,15 @@ public struct DPDKBackend: P4TargetBackend {
             throw P4ServerError(.invalidArgument, "action profile \"\(profile.name)\": action id \(member.action.actionID) has no DPDK action")
         }
         let text = "match \(EntryText.hex(UInt64(member.memberID))) " + (try EntryText.action(member.action, mapped: action))
-        try commit { pipeline in
-            try check { cdpdk_table_entry(pipeline.pointer, profile.memberTable, text, Int32(CDPDK_ENTRY_ADD.rawValue), $0, $1) }
-        }
+        try stage([.tableEntry(table: profile.memberTable, text: text, operation: CDPDK_ENTRY_ADD)])
+        noteMemberChange(profileID: member.actionProfileID, memberID: member.memberID)
         try record.putMember(member)
     }
 
     public mutating func removeMember(profileID: UInt32, memberID: UInt32) throws {
         let profile = try profile(profileID)
-        try commit { pipeline in
-            try check { cdpdk_table_entry(pipeline.pointer, profile.memberTable, "match \(EntryText.hex(UInt64(memberID)))", Int32(CDPDK_ENTRY_DELETE.rawValue), $0, $1) }
-        }
+        try stage([.tableEntry(table: profile.memberTable, text: "match \(EntryText.hex(UInt64(memberID)))", operation: CDPDK_ENTRY_DELETE)])
+        noteMemberChange(profileID: profileID, memberID: memberID)
         try record.removeMember(profileID: profileID, memberID: memberID)
     }
 
@@ -202,32 +183,34 @@ public struct DPDKBackend: P4TargetBackend {
         let old = record.group(profileID: group.actionProfileID, groupID: group.groupID)
         let before = Dictionary((old?.members ?? []).map { ($0.memberID, $0.weight) }, uniquingKeysWith: { first, _ in first })
         let after = Dictionary(group.members.map { ($0.memberID, $0.weight) }, uniquingKeysWith: { first, _ in first })
-        var dpdkID = groupIDs[group.actionProfileID]?[group.groupID]
-        try commit { pipeline in
-            if dpdkID == nil {
-                var chosen: UInt32 = 0
-                try check { cdpdk_selector_group_add(pipeline.pointer, selector, &chosen, $0, $1) }
-                dpdkID = chosen
-            }
-            let id = dpdkID!
-            for (member, weight) in before where after[member] != weight {
-                try check { cdpdk_selector_member_delete(pipeline.pointer, selector, id, member, $0, $1) }
-            }
-            for (member, weight) in after where before[member] != weight {
-                try check { cdpdk_selector_member_add(pipeline.pointer, selector, id, member, UInt32(max(weight, 1)), $0, $1) }
-            }
+        let known = groupIDs[group.actionProfileID]?[group.groupID]
+        let id: UInt32
+        if let known { id = known } else { id = try stageNewGroup(selector) }
+        var calls: [StagedCall] = []
+        for (member, weight) in before where after[member] != weight {
+            calls.append(.groupMember(selector: selector, group: id, member: member, weight: 0))
         }
+        for (member, weight) in after where before[member] != weight {
+            calls.append(.groupMember(selector: selector, group: id, member: member, weight: UInt32(max(weight, 1))))
+        }
+        do {
+            try stage(calls)
+        } catch {
+            // The refused update's new group id goes back to DPDK with this Write's commit.
+            if known == nil { try? stage([.groupDelete(selector: selector, id: id)]) }
+            throw error
+        }
+        noteGroupChange(profileID: group.actionProfileID, groupID: group.groupID)
         try record.putGroup(group)
-        groupIDs[group.actionProfileID, default: [:]][group.groupID] = dpdkID
+        groupIDs[group.actionProfileID, default: [:]][group.groupID] = id
     }
 
     public mutating func removeGroup(profileID: UInt32, groupID: UInt32) throws {
         let profile = try profile(profileID)
         if let selector = profile.selector, let id = groupIDs[profileID]?[groupID] {
-            try commit { pipeline in
-                try check { cdpdk_selector_group_delete(pipeline.pointer, selector, id, $0, $1) }
-            }
+            try stage([.groupDelete(selector: selector, id: id)])
         }
+        noteGroupChange(profileID: profileID, groupID: groupID)
         try record.removeGroup(profileID: profileID, groupID: groupID)
         groupIDs[profileID]?[groupID] = nil
     }
@@ -238,9 +221,6 @@ public struct DPDKBackend: P4TargetBackend {
         }
         return id
     }
-
-    /// Every call above has committed on its own already.
-    public mutating func finishWrite() throws {}
 
     // MARK: Counters
 
@@ -259,18 +239,19 @@ public struct DPDKBackend: P4TargetBackend {
         return data
     }
 
-    /// Presets the cells in the register arrays (a register can be written, so no offset).
+    /// Presets the cells in the register arrays (a register can be written, so no offset),
+    /// once the Write commits. The range is checked now, so the preset cannot fail later.
     public mutating func setCounterData(_ data: P4_V1_CounterData, counterID: UInt32, indices: Range<Int64>) throws {
         guard let counter = try mapped().counters[counterID] else { throw P4ServerError(.notFound, "counter id \(counterID) is not in the running pipeline") }
+        guard !indices.isEmpty else { return }
         try dataplane.withPipeline { pipeline in
-            for index in indices {
-                if let packets = counter.packets, cdpdk_regarray_write(pipeline.pointer, packets, UInt32(index), UInt64(data.packetCount)) != 0 {
-                    throw P4ServerError(.internalError, "DPDK refused writing \(packets)[\(index)]")
-                }
-                if let bytes = counter.bytes, cdpdk_regarray_write(pipeline.pointer, bytes, UInt32(index), UInt64(data.byteCount)) != 0 {
-                    throw P4ServerError(.internalError, "DPDK refused writing \(bytes)[\(index)]")
+            for array in [counter.packets, counter.bytes].compactMap({ $0 }) {
+                var value: UInt64 = 0
+                for index in [indices.lowerBound, indices.upperBound - 1] where cdpdk_regarray_read(pipeline.pointer, array, UInt32(index), &value) != 0 {
+                    throw P4ServerError(.outOfRange, "counter cell \(array)[\(index)] is not in the pipeline")
                 }
             }
         }
+        batch.counterPresets.append(CounterPreset(counter: counter, data: data, indices: indices))
     }
 }
