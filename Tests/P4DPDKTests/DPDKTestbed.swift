@@ -91,6 +91,22 @@ final class DPDKTestbed: @unchecked Sendable {
         throw CancellationError()
     }
 
+    /// A started testbed whose daemon runs k8s_dp (pushed with its device config).
+    static func started(ports: Int) async throws -> DPDKTestbed {
+        let testbed = try DPDKTestbed(ports: ports)
+        do {
+            try testbed.start()
+            let program = try program()
+            try await testbed.withClient { client in
+                try await client.setForwardingPipelineConfig(program.0, deviceConfig: program.1)
+            }
+        } catch {
+            testbed.tearDown()
+            throw error
+        }
+        return testbed
+    }
+
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// SIGTERM and wait: the graceful path. Returns the exit status.

@@ -6,35 +6,17 @@ import XCTest
 
 /// k8s_dp's compiled pipeline in DPDK's SWX pipeline, programmed through P4Runtime, with real
 /// frames sent through veths into the af_packet ports and captured where they come out.
-final class P4DPDKForwardingTests: XCTestCase {
-    static let gatewayMAC: Frames.MAC = [0x02, 0, 0, 0, 0, 0xfe]
-    static let clientMAC: Frames.MAC = [0x02, 0, 0, 0, 0, 0x01]
-    static let backendMAC: Frames.MAC = [0x02, 0, 0, 0, 0, 0x03]
-
-    var testbed: DPDKTestbed!
-
-    override func tearDown() {
-        if testRun?.hasSucceeded == false, let log = testbed?.log { print("infra-p4-dpdk log:\n\(log)") }
-        testbed?.tearDown()
-        testbed = nil
-    }
+final class P4DPDKForwardingTests: DPDKTestCase {
+    static let gatewayMAC = K8sDpEntities.gatewayMAC
 
     func startTestbed(ports: Int) async throws -> (P4InfoIndex, Data) {
-        testbed = try DPDKTestbed(ports: ports)
-        try testbed.start()
-        let program = try DPDKTestbed.program()
-        try await testbed.withClient { client in
-            try await client.setForwardingPipelineConfig(program.0, deviceConfig: program.1)
-        }
-        return program
+        testbed = try await DPDKTestbed.started(ports: ports)
+        return try DPDKTestbed.program()
     }
 
     /// The route to a pod: `to_pod(port, pod MAC, gateway MAC)`.
     static func route(_ p4info: P4InfoIndex, _ address: String, port: UInt64, mac: Frames.MAC) throws -> P4_V1_TableEntry {
-        try p4info.tableEntry(
-            "ipv4_to_port", match: [.exact("hdr.ipv4.dst_addr", P4Value(bytes: Frames.ipv4(address)))], action: "to_pod",
-            params: ["port": P4Value(port), "pod_mac": P4Value(bytes: mac), "gateway_mac": P4Value(bytes: gatewayMAC)]
-        )
+        try K8sDpEntities(p4info: p4info).route(address, port: port, mac: mac)
     }
 
     func testPipelinePushIsReadBackAndIPv4IsForwardedWithMACRewrite() async throws {
@@ -93,19 +75,7 @@ final class P4DPDKForwardingTests: XCTestCase {
                 $0.groupID = 7
                 $0.members = [.with { $0.memberID = 1; $0.weight = 1 }]
             }))])
-            // A table with an action selector takes a group, which the name-based builder
-            // does not cover: the entry is built field by field.
-            let table = try p4info.table("service_lb")
-            let service = P4_V1_TableEntry.with {
-                $0.tableID = table.id
-                $0.match = [("hdr.ipv4.dst_addr", Data(Frames.ipv4("10.96.0.10"))), ("hdr.ipv4.protocol", Data([17])), ("meta.l4_dst_port", Data([80]))].map { name, value in
-                    P4_V1_FieldMatch.with { match in
-                        match.fieldID = table.matchFields.first { $0.name == name }!.id
-                        match.exact = .with { $0.value = value }
-                    }
-                }
-                $0.action = .with { $0.actionProfileGroupID = 7 }
-            }
+            let service = try K8sDpEntities(p4info: p4info).service("10.96.0.10", port: 80, groupID: 7)
             try await client.write([.insert(P4_V1_Entity(service))])
         }
         let request = Frames.udp(srcMAC: Self.clientMAC, dstMAC: Self.gatewayMAC, src: "10.0.0.1", dst: "10.96.0.10", srcPort: 5555, dstPort: 80)
