@@ -261,7 +261,8 @@ def programming(args, pods: net.Pods, pki: Path, info, ids: prog.Ids, work: Path
 def build_kind(binary: Path) -> str:
     """release or debug, from the SwiftPM directory the binary really lives in."""
     path = str(binary.resolve())
-    return "release" if "/release/" in path else "debug" if "/debug/" in path else f"({path})"
+    kind = "release" if "/release/" in path else "debug" if "/debug/" in path else "?"
+    return kind if path.startswith(str(ROOT) + "/") else f"{kind} ({path})"
 
 
 def proc_cpu(pid: int) -> float:
