@@ -135,8 +135,14 @@ struct TargetState: Equatable, Sendable {
             routes: try await client.readTableEntries("ipv4_to_port"),
             rules: try await client.readTableEntries("acl_egress_rules"),
             services: try await client.readTableEntries("service_lb"),
-            members: objects.compactMap { if case .actionProfileMember(let member)? = $0.entity { member } else { nil } },
-            groups: objects.compactMap { if case .actionProfileGroup(let group)? = $0.entity { group } else { nil } }
+            members: objects.compactMap { object -> P4_V1_ActionProfileMember? in
+                if case .actionProfileMember(let member)? = object.entity { return member }
+                return nil
+            },
+            groups: objects.compactMap { object -> P4_V1_ActionProfileGroup? in
+                if case .actionProfileGroup(let group)? = object.entity { return group }
+                return nil
+            }
         )
     }
 }
