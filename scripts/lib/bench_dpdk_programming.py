@@ -32,13 +32,7 @@ class Ids(Schema):
 
     def __init__(self, info):
         super().__init__(info)
-
-        def one(items, short):
-            found = [x for x in items if x.preamble.name.split(".")[-1] == short]
-            if len(found) != 1:
-                raise SystemExit(f"bench-dpdk: the P4Info has {len(found)} objects named {short}")
-            return found[0]
-
+        one = self.one
         acl = one(info.tables, "acl_egress_rules")
         self.acl = acl.preamble.id
         self.acl_fields = {f.name: f.id for f in acl.match_fields}

@@ -101,13 +101,16 @@ def service_addresses(index: int, backends: int) -> tuple[int, list[tuple[int, i
 class Schema:
     """The ids the baseline needs, looked up by name in the P4Info."""
 
-    def __init__(self, info):
-        def one(items, short):
-            found = [x for x in items if x.preamble.name.split(".")[-1] == short or x.preamble.alias == short]
-            if len(found) != 1:
-                raise SystemExit(f"bench-programming: the P4Info has {len(found)} objects named {short}")
-            return found[0]
+    @staticmethod
+    def one(items, short):
+        """The single P4Info object whose short name (or alias) is `short`; exits naming it otherwise."""
+        found = [x for x in items if x.preamble.name.split(".")[-1] == short or x.preamble.alias == short]
+        if len(found) != 1:
+            raise SystemExit(f"the P4Info has {len(found)} objects named {short}")
+        return found[0]
 
+    def __init__(self, info):
+        one = self.one
         table = one(info.tables, "service_lb")
         self.table = table.preamble.id
         self.fields = {f.name: f.id for f in table.match_fields}
