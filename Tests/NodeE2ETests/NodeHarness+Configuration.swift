@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The daemons' configuration files, as scripts/demo-node writes them, with this node's names,
 /// ports and directories.
@@ -17,26 +18,11 @@ extension NodeHarness {
 
     func writeConfigurations() throws {
         let root = Self.repoRoot.path
-        let ports = p4Interfaces.enumerated().map { index, name in
-            "  - {interface: \(name), direction: \(index == 0 ? "network" : "host")}"
-        }.joined(separator: "\n")
-        let p4dpdk = """
-        deviceID: 1
-        listen: 127.0.0.1:\(p4Port)
-        eal:
-          arguments: [-l, "0", --no-huge, -m, "1024"]
-          filePrefix: \(dpdkFilePrefix)
-        ports:
-        \(ports)
-        idleSleepMicroseconds: 100
-        pipeline:
-          cacheDirectory: \(NSTemporaryDirectory())p4dpdk-test-cache
-          internalHeaderDirectory: \(root)/.cache/dpdk/include
-          spec: \(root)/k8s_dp/dpdk/k8s_dp.spec
-          context: \(root)/k8s_dp/dpdk/k8s_dp.context.json
-        metrics: {enabled: false}
-        log: {level: info, target: stderr}
-        """
+        let p4dpdk = P4DPDKTestConfiguration.yaml(
+            listenPort: p4Port, filePrefix: dpdkFilePrefix,
+            ports: p4Interfaces.enumerated().map { .init(interface: $1, direction: $0 == 0 ? "network" : "host") },
+            pipelineFromSpec: true
+        )
         let manager = """
         nodeName: \(Self.nodeName)
         listen: 127.0.0.1:\(managerPort)

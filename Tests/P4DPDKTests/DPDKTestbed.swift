@@ -45,24 +45,11 @@ final class DPDKTestbed: @unchecked Sendable {
                 try Self.run("ip", "netns", "exec", namespace, "ip", "link", "set", "eth0", "up")
                 try Self.run("ip", "netns", "exec", namespace, "ip", "link", "set", "lo", "up")
             }
-            let portLines = rootInterfaces.enumerated().map { index, name in
-                "  - {interface: \(name), direction: \(directions?[index] ?? "network")}"
-            }.joined(separator: "\n")
-            let config = """
-            deviceID: 1
-            listen: 127.0.0.1:\(grpcPort)
-            eal:
-              arguments: [-l, "0", --no-huge, -m, "1024"]
-              filePrefix: p4dpdk-test-\(tag)
-            ports:
-            \(portLines)
-            idleSleepMicroseconds: 100
-            pipeline:
-              cacheDirectory: \(NSTemporaryDirectory())p4dpdk-test-cache
-              internalHeaderDirectory: \(Self.repoRoot.path)/.cache/dpdk/include
-            metrics: {enabled: false}
-            log: {level: info, target: stderr}
-            """
+            let config = P4DPDKTestConfiguration.yaml(
+                listenPort: grpcPort, filePrefix: "p4dpdk-test-\(tag)",
+                ports: rootInterfaces.enumerated().map { .init(interface: $1, direction: directions?[$0] ?? "network") },
+                pipelineFromSpec: false
+            )
             try Data(config.utf8).write(to: URL(fileURLWithPath: directory + "/config.yaml"))
         } catch {
             tearDown()
