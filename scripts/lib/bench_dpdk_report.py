@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench_programming import replace_marked_block
+
 BEGIN = "<!-- bench-dpdk:results:begin -->"
 END = "<!-- bench-dpdk:results:end -->"
 
@@ -107,9 +109,5 @@ def render(r: dict) -> str:
 
 
 def write_docs(path: Path, block: str) -> None:
-    """Replaces what lies between this benchmark's markers (which the section must hold)."""
-    text = path.read_text()
-    start, end = text.find(BEGIN), text.find(END)
-    if start < 0 or end < start:
-        raise SystemExit(f"bench-dpdk: {path} lacks the markers {BEGIN} ... {END}")
-    path.write_text(text[: start + len(BEGIN)] + "\n" + block + "\n" + text[end:])
+    """Replaces the recorded run in the section "P4-DPDK forwarding and programming"."""
+    replace_marked_block(path, block, BEGIN, END, "bench-dpdk")

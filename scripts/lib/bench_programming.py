@@ -431,13 +431,18 @@ def render(r: dict) -> str:
     return "\n".join(rows + latency + goals)
 
 
-def write_docs(path: Path, block: str) -> None:
-    """Replaces what lies between the markers of the section "Manager programming"."""
+def replace_marked_block(path: Path, block: str, begin: str, end: str, tool: str) -> None:
+    """Replaces what lies between a benchmark's two markers in `path` (the section must hold them)."""
     text = path.read_text()
-    start, end = text.find(BEGIN), text.find(END)
-    if start < 0 or end < start:
-        raise SystemExit(f"bench-programming: {path} lacks the markers {BEGIN} ... {END}")
-    path.write_text(text[: start + len(BEGIN)] + "\n" + block + "\n" + text[end:])
+    start, stop = text.find(begin), text.find(end)
+    if start < 0 or stop < start:
+        raise SystemExit(f"{tool}: {path} lacks the markers {begin} ... {end}")
+    path.write_text(text[: start + len(begin)] + "\n" + block + "\n" + text[stop:])
+
+
+def write_docs(path: Path, block: str) -> None:
+    """Replaces the recorded run in the section "Manager programming"."""
+    replace_marked_block(path, block, BEGIN, END, "bench-programming")
 
 
 # --------------------------------------------------------------------------------------
