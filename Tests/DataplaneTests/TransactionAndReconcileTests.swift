@@ -183,6 +183,28 @@ final class TransactionAndReconcileTests: XCTestCase {
         XCTAssertEqual(repairs, 0, "same ids after the restart: the target already holds exactly this")
     }
 
+    /// The background writer claims a change the moment it starts writing; a flush that
+    /// overlaps it must wait for that write instead of finding nothing left to do (this lost
+    /// the whole state file once in CI, when the first write was the one in flight).
+    func testFlushReturnsOnlyWhenEveryAcceptedChangeIsInTheFile() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("infra-flush-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("state.json").path
+        let (store, programmer) = try await makeStore(FakeTarget(), stateFile: path)
+        for round in 0..<40 {
+            _ = try await store.apply { state in
+                state.put(DataplaneFixture.service("s\(round)", clusterIP: "10.96.1.\(round + 1)", backends: [("10.244.1.7", 80)]))
+                return ((), true)
+            }
+            // Let the writer (1 ms delay in tests) get under way on some rounds and not others.
+            if round % 2 == 1 { try await Task.sleep(for: .milliseconds(1)) }
+            await programmer.flush()
+            let saved = try XCTUnwrap(try StateFile(path: path).load(), "round \(round): no state file after flush")
+            let generation = await store.generation
+            XCTAssertEqual(saved.generation, generation, "round \(round)")
+        }
+    }
+
     /// A request is applied in place; a refused one must put back what it replaced and
     /// removed, not only drop what it added.
     func testRefusedChangeRevertsUpdatesRemovalsAndTheHostInterface() async throws {

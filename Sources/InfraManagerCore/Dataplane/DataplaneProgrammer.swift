@@ -27,6 +27,7 @@ public actor DataplaneProgrammer {
     private var dirty = false
     private weak var store: DesiredStateStore?
     private var saving = false
+    private var saveInFlight: Task<Void, Never>?
     private let saveDelay: Duration
     /// The group and member deletes of the last change, written after it was acknowledged.
     private var deferredDeletes: Task<Void, Never>?
@@ -168,25 +169,36 @@ public actor DataplaneProgrammer {
     }
 
     /// Writes the current state if it changed since the last write (graceful shutdown, tests).
+    /// Returns once every change accepted before the call is in the file, also when the
+    /// background writer had already taken it and is still writing.
     public func flush() async {
         await saveNow()
     }
 
+    /// One write at a time: a caller first waits for the write in flight, because that one may
+    /// have claimed the caller's change (cleared `dirty`) without having it on disk yet.
     private func saveNow() async {
+        while let running = saveInFlight { await running.value }
         guard dirty, let store, let stateFile else { return }
         dirty = false
-        // Ids first: a state newer than its ids only costs rewriting a few entries after a
-        // crash, while ids newer than the state would keep ids of objects that are gone.
-        let ids = model.ids
-        let (state, generation) = await store.snapshot()
         let logger = self.logger
-        await Task.detached {
-            do {
-                try stateFile.save(StateFile.contents(of: state, generation: generation, ids: ids.snapshot))
-            } catch {
-                logger.error("cannot save the state file", metadata: ["error": "\(error)"])
-            }
-        }.value
+        let write = Task {
+            // Ids first: a state newer than its ids only costs rewriting a few entries after a
+            // crash, while ids newer than the state would keep ids of objects that are gone.
+            let ids = self.model.ids
+            let (state, generation) = await store.snapshot()
+            await Task.detached {
+                do {
+                    try stateFile.save(StateFile.contents(of: state, generation: generation, ids: ids.snapshot))
+                } catch {
+                    logger.error("cannot save the state file", metadata: ["error": "\(error)"])
+                }
+            }.value
+            // Cleared by the write itself, before anyone waiting on it resumes.
+            self.saveInFlight = nil
+        }
+        saveInFlight = write
+        await write.value
     }
 
     static func rpcError(_ error: DataplaneError) -> RPCError {
