@@ -1,6 +1,7 @@
 import CalicoCNIAPI
 import Foundation
 import GRPCCore
+import Glibc
 import GRPCNIOTransportHTTP2Posix
 import InfraAPI
 import InfraAgentCore
@@ -222,4 +223,35 @@ class AgentCNITestCase: XCTestCase {
     func poolLinksInHost() throws -> Set<String> {
         Set(try ipJSON(nil, ["link", "show"]).compactMap { $0["ifname"] as? String }).intersection(poolNames)
     }
+}
+
+/// A TCP listener on 127.0.0.1 that accepts connections into its backlog and never answers:
+/// a manager that is reachable but stuck, for calls that must stay in flight until their timeout.
+final class SilentListener: Sendable {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw CommandFailure(text: "socket: errno \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 16) == 0 else {
+            _ = Glibc.close(fd)
+            throw CommandFailure(text: "bind/listen: errno \(errno)")
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        descriptor = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { _ = Glibc.close(descriptor) }
 }

@@ -1,5 +1,6 @@
 import CalicoCNIAPI
 import Foundation
+import InfraAPI
 import GRPCCore
 import InfraAgentCore
 import InterfacePool
@@ -106,6 +107,43 @@ final class CNIBackendTests: AgentCNITestCase {
         XCTAssertEqual(allocations, [])
         let pods = await backend.pods()
         XCTAssertEqual(pods.count, 0)
+    }
+
+    /// A Sync taken while CreatePodNetwork is in flight reports the pod (the manager will hold
+    /// it once the call returns), and once the call has failed it no longer does. The manager
+    /// here accepts the TCP connection and never answers, so the call stays in flight until
+    /// the backend's 2 s timeout.
+    func testSyncDuringAnAddReportsThePodUntilTheAddFails() async throws {
+        let silent = try SilentListener()
+        defer { silent.close() }
+        await serverGroup?.triggerGracefulShutdown()
+        _ = try? await serverTask?.value
+        managerClient?.beginGracefulShutdown()
+        _ = try? await managerClientTask?.value
+        try await startBackend(managerPort: silent.port)
+
+        let ns = try makeNamespace()
+        let request = addRequest(netns: "/var/run/netns/\(ns)")
+        // What a Sync would report, sampled while the Add runs.
+        let poller = Task { [backend] () -> [Infra_V1_PodNetwork] in
+            for _ in 0..<150 {
+                let pods = await backend!.pods()
+                if !pods.isEmpty { return pods }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            return []
+        }
+        do {
+            _ = try await add(request)
+            XCTFail("the Add succeeded against a manager that never answers")
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .unavailable, "\(error)")
+        }
+        let reportedWhileInFlight = await poller.value
+        XCTAssertEqual(reportedWhileInFlight.map(\.podName), ["web-0"], "a Sync during CreatePodNetwork reports the pod")
+        XCTAssertEqual(reportedWhileInFlight.first?.ipAddresses, ["10.250.0.5/32"], "the address the pod holds")
+        let afterFailure = await backend.pods()
+        XCTAssertEqual(afterFailure, [], "the failed Add is no longer reported")
     }
 
     func testBadInputIsRefusedWithTheFieldAndLeaksNothing() async throws {

@@ -48,7 +48,7 @@ public final class CNIBackendService<Transport: ClientTransport>: Cni_CniDatapla
 
     /// The pods to report in the agent's Sync.
     public func pods() async -> [Infra_V1_PodNetwork] {
-        await registry.all.map(\.podNetwork)
+        await registry.reported.map(\.podNetwork)
     }
 
     private var callOptions: CallOptions {
@@ -163,9 +163,13 @@ public final class CNIBackendService<Transport: ClientTransport>: Cni_CniDatapla
             hostInterface: interface.name, macAddress: interface.macAddress.description,
             ipAddresses: valid.addresses.map(\.description)
         )
+        // A Sync from now on reports the pod (see PodRegistry.announce); every way out below
+        // settles before anything that could trigger one.
+        await registry.announce(record)
         do {
             _ = try await manager.createPodNetwork(.with { $0.pod = record.podNetwork }, options: callOptions)
         } catch {
+            await registry.settle(containerID: containerID, interfaceName: valid.interfaceName)
             pendingResync?.request("CreatePodNetwork \(containerID)/\(valid.interfaceName) failed: \(Self.describe(error))")
             let undo = await undoPlumbing(spec, containerID: containerID, ifName: valid.interfaceName, managerTold: false)
             let message = "Failed to configure interface via infra-manager: \(managerFailure(error))" + undo
@@ -176,9 +180,11 @@ public final class CNIBackendService<Transport: ClientTransport>: Cni_CniDatapla
         do {
             try await registry.insert(record)
         } catch {
+            await registry.settle(containerID: containerID, interfaceName: valid.interfaceName)
             let undo = await undoPlumbing(spec, containerID: containerID, ifName: valid.interfaceName, managerTold: true)
             return Self.failed("recording the pod failed: \(error)" + undo)
         }
+        await registry.settle(containerID: containerID, interfaceName: valid.interfaceName)
         logger.info("CNI Add done", metadata: metadata)
         return .with {
             $0.successful = true
@@ -262,12 +268,15 @@ public final class CNIBackendService<Transport: ClientTransport>: Cni_CniDatapla
         }
         let metadata: Logger.Metadata = ["container": "\(containerID)", "ifname": "\(ifName)", "netns": "\(netns)"]
 
-        // The manager first: the pipeline stops forwarding before the interface leaves.
+        // The manager first: the pipeline stops forwarding before the interface leaves. A Sync
+        // from now on leaves the pod out (see PodRegistry.withdraw).
+        await registry.withdraw(containerID: containerID, interfaceName: ifName)
         do {
             _ = try await manager.deletePodNetwork(.with {
                 $0.key = .with { $0.containerID = containerID; $0.interfaceName = ifName }
             }, options: callOptions)
         } catch {
+            await registry.settle(containerID: containerID, interfaceName: ifName)
             pendingResync?.request("DeletePodNetwork \(containerID)/\(ifName) failed: \(Self.describe(error))")
             let message = "Failed to delete the pod network via infra-manager: \(managerFailure(error))"
             logger.warning("CNI Del: manager failed", metadata: metadata.merging(["error": "\(message)"]) { $1 })
@@ -276,8 +285,10 @@ public final class CNIBackendService<Transport: ClientTransport>: Cni_CniDatapla
         do {
             try await registry.remove(containerID: containerID, interfaceName: ifName)
         } catch {
+            await registry.settle(containerID: containerID, interfaceName: ifName)
             return .with { $0.successful = false; $0.errorMessage = "removing the pod record failed: \(error)" }
         }
+        await registry.settle(containerID: containerID, interfaceName: ifName)
         if let allocation {
             let spec = PodInterfaceSpec(
                 hostLinkName: allocation.interface.name, podNamespace: NetworkNamespace(path: allocation.netns),

@@ -33,6 +33,14 @@ public struct PodRecord: Codable, Hashable, Sendable {
 public actor PodRegistry {
     public nonisolated let path: String
     private var records: [String: PodRecord]
+    /// Pods the manager is being told about right now: created (CreatePodNetwork sent, not
+    /// recorded yet) or deleted (DeletePodNetwork sent, not removed yet). A Sync taken in
+    /// between must report what the manager holds once the call returns: reporting the file
+    /// alone made a Sync between CreatePodNetwork and `insert` replace the manager's pods
+    /// without the new one, and one during a delete bring the deleted pod back, each until
+    /// the next Sync.
+    private var announced: [String: PodRecord] = [:]
+    private var withdrawn: Set<String> = []
 
     public init(path: String) throws {
         self.path = path
@@ -51,6 +59,31 @@ public actor PodRegistry {
     static func key(_ containerID: String, _ interfaceName: String) -> String { containerID + "\u{0}" + interfaceName }
 
     public var all: [PodRecord] { records.values.sorted { ($0.containerID, $0.interfaceName) < ($1.containerID, $1.interfaceName) } }
+
+    /// The pods a Sync reports: the recorded ones, with those being created and without those
+    /// being deleted.
+    public var reported: [PodRecord] {
+        records.merging(announced) { _, new in new }
+            .filter { !withdrawn.contains($0.key) }
+            .values.sorted { ($0.containerID, $0.interfaceName) < ($1.containerID, $1.interfaceName) }
+    }
+
+    /// Called before CreatePodNetwork; `settle` after it and `insert` are done or undone.
+    public func announce(_ record: PodRecord) {
+        announced[Self.key(record.containerID, record.interfaceName)] = record
+    }
+
+    /// Called before DeletePodNetwork; `settle` after it and `remove` are done or undone.
+    public func withdraw(containerID: String, interfaceName: String) {
+        withdrawn.insert(Self.key(containerID, interfaceName))
+    }
+
+    /// Ends an `announce` or `withdraw`: from now on the file alone says whether the pod is there.
+    public func settle(containerID: String, interfaceName: String) {
+        let key = Self.key(containerID, interfaceName)
+        announced[key] = nil
+        withdrawn.remove(key)
+    }
 
     public func record(containerID: String, interfaceName: String) -> PodRecord? {
         records[Self.key(containerID, interfaceName)]
