@@ -5,7 +5,9 @@
  *
  *   parse Ethernet -> ARP | IPv4 -> TCP | UDP | SCTP | ICMP
  *   ARP   : arp_to_port (target IP -> port)
- *   IPv4  : service_lb / service_lb_affinity  (Service VIP or NodePort -> backend, by selector)
+ *   IPv4  : service_lb   (Service VIP or NodePort -> the Service's index)
+ *           service_select / service_select_affinity  (index -> a slot, by selector)
+ *           service_slots (index and slot -> backend)
  *           ct_forward   (learner: client flow -> pinned backend)        -> DNAT
  *           ct_reverse   (learner: reply flow -> Service address)
  *           acl_* tables (NetworkPolicy, after DNAT and before SNAT)
@@ -42,6 +44,7 @@ const bit<32> ARP_FRAME_BYTES       = 42;
 const bit<8> LB_NONE         = 0;
 const bit<8> LB_BACKEND      = 1;
 const bit<8> LB_NO_ENDPOINTS = 2;
+const bit<8> LB_SELECT       = 3;   /* a Service with backends: a slot is chosen next */
 
 /* Learner expire-time profile for acl_flows entries: profile 4 = 300 s (README). */
 const bit<8> ACL_FLOW_TIMEOUT_PROFILE = 4;
@@ -56,8 +59,8 @@ const bit<32> TC_IPV4_TO_PORT_HIT          = 2;
 const bit<32> TC_IPV4_TO_PORT_MISS         = 3;
 const bit<32> TC_SERVICE_LB_HIT            = 4;
 const bit<32> TC_SERVICE_LB_MISS           = 5;
-const bit<32> TC_SERVICE_LB_AFFINITY_HIT   = 6;
-const bit<32> TC_SERVICE_LB_AFFINITY_MISS  = 7;
+const bit<32> TC_SERVICE_SLOTS_HIT         = 6;
+const bit<32> TC_SERVICE_SLOTS_MISS        = 7;
 const bit<32> TC_CT_FORWARD_HIT            = 8;
 const bit<32> TC_CT_FORWARD_MISS           = 9;
 const bit<32> TC_CT_REVERSE_HIT            = 10;
@@ -193,6 +196,11 @@ struct metadata_t {
     bit<32> service_ip;         /* ct_reverse_hit's learned parameters, in order */
     bit<16> service_port;
     bit<16> service_index;
+    bit<8>  lb_affinity;        /* 1: the Service pins clients (ClientIP affinity) */
+    bit<16> lb_slot;            /* the slot a selector chose. Never initialized: p4c-dpdk
+                                 * 1.2.4.17 does not see that pick_slot (an action of the
+                                 * member table it splits off a selector) writes it, and put
+                                 * the initial constant into service_slots' key instead. */
     bit<8>  timeout_profile;
     bit<8>  dnat_done;
     bit<8>  is_reply;           /* ct_reverse hit on a packet that was not DNAT'd */
@@ -335,20 +343,23 @@ control k8s_dp_control(inout headers_t hdr,
     Counter<bit<64>, bit<32>>(SERVICE_COUNTERS_SIZE, PNA_CounterType_t.PACKETS) service_drops;
 
     /*
-     * Service backends. p4c-dpdk turns the size argument into the selector's
-     * n_groups_max and 2^outputWidth into n_members_per_group_max; the member table
-     * takes the size of the table that uses the selector (README, "Action profiles").
-     * P4Runtime reads the same size argument as the number of members, so it is the
-     * member capacity we promise (10,000 services x 10 backends fit), and the tables
-     * using the selectors have that size too; the price is the group table, 4 bytes x
-     * 64 x size = 32 MiB per selector in the DPDK target.
+     * Service backends are chosen in two steps, because DPDK 22.11's selector only accepts
+     * member ids below its group size (rte_swx_table_selector): a selector cannot hold one
+     * member per backend of every Service. Each selector therefore has one member per slot
+     * (member id k + 1 = slot k, the same for every Service) and one group per Service,
+     * listing as many slots as the Service has backends; service_slots then maps the
+     * Service's index and the chosen slot to the backend.
+     * p4c-dpdk turns the size argument into n_groups_max (one group per Service index) and
+     * 2^outputWidth into n_members_per_group_max: 256 slots, of which member ids 1..255 are
+     * usable, so a Service port has at most 255 backends. The group table costs
+     * 4 bytes x 256 x 16384 = 16 MiB per selector in the DPDK target.
      * DPDK 22.11's selector always hashes with its built-in CRC32 function, whatever
      * algorithm is named here.
      */
-    @id(0x11000001) @max_group_size(64)
-    ActionSelector(PNA_HashAlgorithm_t.TARGET_DEFAULT, 32w131072, 32w6) service_backends;
-    @id(0x11000002) @max_group_size(64)
-    ActionSelector(PNA_HashAlgorithm_t.TARGET_DEFAULT, 32w131072, 32w6) service_backends_affinity;
+    @id(0x11000001) @max_group_size(255)
+    ActionSelector(PNA_HashAlgorithm_t.TARGET_DEFAULT, 32w16384, 32w8) service_backends;
+    @id(0x11000002) @max_group_size(255)
+    ActionSelector(PNA_HashAlgorithm_t.TARGET_DEFAULT, 32w16384, 32w8) service_backends_affinity;
 
     InternetChecksum() ip_checksum;
     InternetChecksum() l4_checksum;
@@ -401,12 +412,18 @@ control k8s_dp_control(inout headers_t hdr,
 
     /* ------------------------------------------------------------ Services */
 
-    @id(0x01000010)
-    action dnat_to_backend(bit<32> backend_ip, bit<16> backend_port, bit<16> service_index,
-                           bit<8> timeout_profile) {
-        meta.lb_result = LB_BACKEND;
-        meta.backend_ip = backend_ip;
-        meta.backend_port = backend_port;
+    @id(0x01000012)
+    action to_service(bit<16> service_index, bit<8> timeout_profile) {
+        meta.lb_result = LB_SELECT;
+        meta.lb_affinity = 0;
+        meta.service_index = service_index;
+        meta.timeout_profile = timeout_profile;
+    }
+
+    @id(0x01000013)
+    action to_service_affinity(bit<16> service_index, bit<8> timeout_profile) {
+        meta.lb_result = LB_SELECT;
+        meta.lb_affinity = 1;
         meta.service_index = service_index;
         meta.timeout_profile = timeout_profile;
     }
@@ -417,12 +434,35 @@ control k8s_dp_control(inout headers_t hdr,
         meta.service_index = service_index;
     }
 
+    /* A Service frontend (cluster, external or load-balancer IP, or a node address with
+     * a node port) -> the Service port's index. */
     @id(0x02000010)
     table service_lb {
         key = {
-            hdr.ipv4.dst_addr    : exact;
-            hdr.ipv4.protocol    : exact;
-            meta.l4_dst_port     : exact;
+            hdr.ipv4.dst_addr : exact;
+            hdr.ipv4.protocol : exact;
+            meta.l4_dst_port  : exact;
+        }
+        actions = {
+            to_service;
+            to_service_affinity;
+            drop_no_endpoints;
+            @defaultonly NoAction;
+        }
+        const default_action = NoAction();
+        size = 65536;
+    }
+
+    @id(0x01000014)
+    action pick_slot(bit<16> slot) {
+        meta.lb_slot = slot;
+    }
+
+    /* The Service's group of slots; the selector hashes the flow's 5-tuple. */
+    @id(0x02000012)
+    table service_select {
+        key = {
+            meta.service_index   : exact;
             meta.ct_client_ip    : selector;
             meta.ct_service_ip   : selector;
             meta.ct_protocol     : selector;
@@ -430,30 +470,49 @@ control k8s_dp_control(inout headers_t hdr,
             meta.ct_service_port : selector;
         }
         actions = {
-            dnat_to_backend;
-            drop_no_endpoints;
+            pick_slot;
             @defaultonly NoAction;
         }
         pna_implementation = service_backends;
         const default_action = NoAction();
-        // Also the size of the selector's member table in the DPDK target (see above).
-        size = 131072;
+        // Also the size of the selector's member table in the DPDK target.
+        size = 16384;
     }
 
-    @id(0x02000011)
-    table service_lb_affinity {
+    /* The same for Services with ClientIP affinity: the selector hashes the client IP. */
+    @id(0x02000013)
+    table service_select_affinity {
         key = {
-            hdr.ipv4.dst_addr : exact;
-            hdr.ipv4.protocol : exact;
-            meta.l4_dst_port  : exact;
-            meta.ct_client_ip : selector;
+            meta.service_index : exact;
+            meta.ct_client_ip  : selector;
         }
         actions = {
-            dnat_to_backend;
-            drop_no_endpoints;
+            pick_slot;
             @defaultonly NoAction;
         }
         pna_implementation = service_backends_affinity;
+        const default_action = NoAction();
+        size = 16384;
+    }
+
+    @id(0x01000010)
+    action dnat_to_backend(bit<32> backend_ip, bit<16> backend_port) {
+        meta.lb_result = LB_BACKEND;
+        meta.backend_ip = backend_ip;
+        meta.backend_port = backend_port;
+    }
+
+    /* (Service index, slot) -> the backend behind that slot. */
+    @id(0x02000014)
+    table service_slots {
+        key = {
+            meta.service_index : exact;
+            meta.lb_slot       : exact;
+        }
+        actions = {
+            dnat_to_backend;
+            @defaultonly NoAction;
+        }
         const default_action = NoAction();
         size = 131072;
     }
@@ -657,6 +716,7 @@ control k8s_dp_control(inout headers_t hdr,
         meta.host_mac = 0;
         meta.drop = 0;
         meta.timeout_profile = 0;
+        meta.lb_affinity = 0;
 
         if (hdr.arp.isValid()) {
             /* ARP: by target IP to the ARP proxy, a pod, or (default) the host. */
@@ -669,17 +729,28 @@ control k8s_dp_control(inout headers_t hdr,
         } else if (hdr.ipv4.isValid()) {
             meta.byte_count = (bit<32>) hdr.ipv4.total_len + ETHERNET_HEADER_BYTES;
 
-            /* 1. Services: VIP or NodePort -> a backend chosen by the selector. */
+            /* 1. Services: VIP or NodePort -> the Service, a slot chosen by its selector,
+             *    the backend in that slot. A slot without a backend (a change between
+             *    two commits) drops the packet as "no endpoints" rather than let it
+             *    reach the Service address unchanged. */
             if (meta.has_l4_ports == 1) {
                 if (service_lb.apply().hit) {
                     table_counters.count(TC_SERVICE_LB_HIT, meta.byte_count);
+                    if (meta.lb_result == LB_SELECT) {
+                        if (meta.lb_affinity == 1) {
+                            service_select_affinity.apply();
+                        } else {
+                            service_select.apply();
+                        }
+                        if (service_slots.apply().hit) {
+                            table_counters.count(TC_SERVICE_SLOTS_HIT, meta.byte_count);
+                        } else {
+                            table_counters.count(TC_SERVICE_SLOTS_MISS, meta.byte_count);
+                            meta.lb_result = LB_NO_ENDPOINTS;
+                        }
+                    }
                 } else {
                     table_counters.count(TC_SERVICE_LB_MISS, meta.byte_count);
-                    if (service_lb_affinity.apply().hit) {
-                        table_counters.count(TC_SERVICE_LB_AFFINITY_HIT, meta.byte_count);
-                    } else {
-                        table_counters.count(TC_SERVICE_LB_AFFINITY_MISS, meta.byte_count);
-                    }
                 }
             }
 
