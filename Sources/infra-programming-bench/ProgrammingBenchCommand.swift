@@ -69,7 +69,9 @@ struct ProgrammingBenchCommand: AsyncParsableCommand {
                 _ = try await manager.upsertServices(request, options: options)
             }
             let bulk = ContinuousClock.now - started
-            let objects = services * (backends + 2)
+            // Per service: one service_slots entry per backend, a group, its service_select
+            // entry and the service_lb entry (k8s_dp/README.md).
+            let objects = services * (backends + 3)
 
             var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
             for round in 0..<changes {

@@ -39,24 +39,24 @@ final class CrashRecoveryTests: XCTestCase {
         let upsert = Self.startUpsert(batch, port: managerPort)
         let emulatorAddress = try ChannelAddress(parsing: "127.0.0.1:\(targetPort)")
         try await eventually(30, "part of the batch on the target") {
-            let members = try await Self.count(emulatorAddress).members
-            return members > 0
+            let slots = try await Self.count(emulatorAddress).slots
+            return slots > 0
         }
         manager.kill9()
         _ = try? await upsert.value
         let partial = try await Self.count(emulatorAddress)
-        XCTAssertLessThan(partial.members, serviceCount * backendsPerService, "the kill landed mid-batch (\(partial))")
+        XCTAssertLessThan(partial.slots, serviceCount * backendsPerService, "the kill landed mid-batch (\(partial))")
 
         // Restart: the manager restores its last accepted state and reconciles the target to it.
         manager = try ChildProcess("infra-manager", ["run", "--config", configPath], logDirectory: directory)
         try await waitForReadyTarget(managerPort, manager)
         let restored = try await Self.count(emulatorAddress)
-        XCTAssertEqual(restored, .init(entries: 0, members: 0, groups: 0), "the batch was never accepted, so none of it may stay (\(restored))\n\(manager.log)")
+        XCTAssertEqual(restored, .init(entries: 0, slots: 0, groups: 0), "the batch was never accepted, so none of it may stay (\(restored))\n\(manager.log)")
 
         // The agent's resync after reconnecting brings the batch; the target then holds all of it.
         _ = try await Self.upsert(batch, port: managerPort)
         let full = try await Self.count(emulatorAddress)
-        XCTAssertEqual(full, .init(entries: serviceCount, members: serviceCount * backendsPerService, groups: serviceCount))
+        XCTAssertEqual(full, .init(entries: serviceCount, slots: serviceCount * backendsPerService, groups: serviceCount))
 
         // The target restarts empty: the manager pushes the pipeline and every entry again.
         emulator.kill9()
@@ -130,9 +130,9 @@ final class CrashRecoveryTests: XCTestCase {
 
     struct Counts: Equatable, CustomStringConvertible {
         var entries: Int
-        var members: Int
+        var slots: Int
         var groups: Int
-        var description: String { "\(entries) service entries, \(members) members, \(groups) groups" }
+        var description: String { "\(entries) service entries, \(slots) slot entries, \(groups) groups" }
     }
 
     /// What an independent reader finds on the target.
@@ -142,9 +142,9 @@ final class CrashRecoveryTests: XCTestCase {
         return try await P4RuntimeClient.run(transport: transport, configuration: .init(electionID: ElectionID(low: 1)), p4info: info, logger: DataplaneFixture.logger) { client in
             let profile = try info.actionProfile("service_backends").id
             let entries = try await client.read([try info.allEntries(ofTable: "service_lb")]).count
-            let members = try await client.read([P4_V1_Entity(P4_V1_ActionProfileMember.with { $0.actionProfileID = profile })]).count
+            let slots = try await client.read([try info.allEntries(ofTable: "service_slots")]).count
             let groups = try await client.read([P4_V1_Entity(P4_V1_ActionProfileGroup.with { $0.actionProfileID = profile })]).count
-            return Counts(entries: entries, members: members, groups: groups)
+            return Counts(entries: entries, slots: slots, groups: groups)
         }
     }
 

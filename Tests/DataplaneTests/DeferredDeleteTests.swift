@@ -3,15 +3,15 @@ import Foundation
 import P4RuntimeAPI
 import XCTest
 
-/// A change is acknowledged once it is in effect; the deletes of the groups and members it
-/// left unreferenced follow off its critical path. These tests pin down what that may and may
+/// A change is acknowledged once it is in effect; the deletes of the groups and slot entries
+/// it left unreferenced follow off its critical path. These tests pin down what that may and may
 /// not leave behind.
 final class DeferredDeleteTests: XCTestCase {
     private let web = { (backends: [String]) in
         DataplaneFixture.service("web", clusterIP: "10.96.0.10", backends: backends.map { ($0, 80) })
     }
 
-    func testChangeIsAcknowledgedBeforeItsMemberDeleteAndARestartRemovesTheLeftover() async throws {
+    func testChangeIsAcknowledgedBeforeItsSlotDeleteAndARestartRemovesTheLeftover() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mgp-deferred-\(getpid())-\(UUID())")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("state.json").path
@@ -19,7 +19,7 @@ final class DeferredDeleteTests: XCTestCase {
         let programmer = try DataplaneFixture.programmer(stateFile: path)
         try await programmer.targetReady(target)
         let store = DesiredStateStore(dataplane: programmer)
-        let first = web(["10.244.1.7", "10.244.1.8"])
+        let first = web(["10.244.1.7", "10.244.1.8", "10.244.1.9"])
         _ = try await store.apply { state in (state.services.upsert(first, for: first.name), true) }
 
         // Deletes never reach the target, as if the manager died right after acknowledging.
@@ -34,20 +34,19 @@ final class DeferredDeleteTests: XCTestCase {
         _ = try await store.apply { state in (state.services.upsert(second, for: second.name), true) }
         watchdog.cancel()
         let heldWrites = await target.heldWrites
-        XCTAssertEqual(heldWrites, 1, "the member delete is still pending when the change is acknowledged")
+        XCTAssertEqual(heldWrites, 1, "the slot delete is still pending when the change is acknowledged")
 
-        // In effect: the group lists exactly the new backends' members; the old member is left.
+        // In effect: the group lists exactly the slots of the new backends; the third slot is left.
         let afterChange = await target.objects
-        let members = Self.members(in: afterChange)
-        XCTAssertEqual(members.count, 3)
+        let slots = try Self.slots(in: afterChange)
+        XCTAssertEqual(slots.count, 3)
         let groups = afterChange.compactMap { key, value -> P4_V1_ActionProfileGroup? in
             if case .group = key { return value.entity.actionProfileGroup }
             return nil
         }
         XCTAssertEqual(groups.count, 1)
-        let listed = Set(groups[0].members.map(\.memberID))
-        let listedAddresses = Set(members.filter { listed.contains($0.key) }.map(\.value))
-        XCTAssertEqual(listedAddresses, [Data([10, 244, 1, 8]), Data([10, 244, 1, 9])])
+        let listed = Set(groups[0].members.map { UInt64($0.memberID - 1) })
+        XCTAssertEqual(Set(slots.filter { listed.contains($0.key) }.map(\.value)), [Data([10, 244, 1, 8]), Data([10, 244, 1, 9])])
 
         // A manager restarted from the state file deletes the leftover, and only that.
         await programmer.flush()
@@ -55,9 +54,9 @@ final class DeferredDeleteTests: XCTestCase {
         let survivor = FakeTarget()
         for (key, value) in afterChange { await survivor.put(key, value) }
         let repairs = try await restarted.targetReady(survivor)
-        XCTAssertEqual(repairs, 1, "one stale member deleted")
+        XCTAssertEqual(repairs, 1, "one stale slot entry deleted")
         let repaired = await survivor.objects
-        XCTAssertEqual(Set(Self.members(in: repaired).values), [Data([10, 244, 1, 8]), Data([10, 244, 1, 9])])
+        XCTAssertEqual(try Self.slots(in: repaired).values.sorted { $0.lexicographicallyPrecedes($1) }, [Data([10, 244, 1, 8]), Data([10, 244, 1, 9])])
 
         // The first manager, had it lived, ends with the same target.
         await target.releaseHeld()
@@ -71,33 +70,37 @@ final class DeferredDeleteTests: XCTestCase {
         let programmer = try DataplaneFixture.programmer()
         try await programmer.targetReady(target)
         let store = DesiredStateStore(dataplane: programmer)
-        let first = web(["10.244.1.7", "10.244.1.8"])
+        let first = web(["10.244.1.7", "10.244.1.8", "10.244.1.9"])
         _ = try await store.apply { state in (state.services.upsert(first, for: first.name), true) }
 
         await target.setRefuse(writes: 1) { $0.type == .delete }
         let second = web(["10.244.1.8", "10.244.1.9"])
         _ = try await store.apply { state in (state.services.upsert(second, for: second.name), true) }
         await programmer.settleDeferredDeletes()
-        let repaired = Self.members(in: await target.objects)
-        XCTAssertEqual(Set(repaired.values), [Data([10, 244, 1, 8]), Data([10, 244, 1, 9])], "the refused delete was repaired")
+        let repaired = try Self.slots(in: await target.objects)
+        XCTAssertEqual(repaired, [0: Data([10, 244, 1, 8]), 1: Data([10, 244, 1, 9])], "the refused delete was repaired")
         let status = await programmer.targetStatus
         XCTAssertTrue(status.ready, status.detail)
 
-        // The id the refused delete held is free again and the next change can use it.
-        let third = web(["10.244.1.9", "10.244.1.10"])
+        // The slot the refused delete held can be written again by the next change.
+        let third = web(["10.244.1.9", "10.244.1.10", "10.244.1.11"])
         _ = try await store.apply { state in (state.services.upsert(third, for: third.name), true) }
         await programmer.settleDeferredDeletes()
-        let final = Self.members(in: await target.objects)
-        XCTAssertEqual(Set(final.values), [Data([10, 244, 1, 9]), Data([10, 244, 1, 10])])
-        XCTAssertTrue(final.keys.contains(1), "the id the refused delete held was handed out again: \(final.keys.sorted())")
+        let final = try Self.slots(in: await target.objects)
+        XCTAssertEqual(final, [0: Data([10, 244, 1, 9]), 1: Data([10, 244, 1, 10]), 2: Data([10, 244, 1, 11])])
     }
 
-    /// The members on the target by id, each as its backend's IPv4 address.
-    private static func members(in objects: TargetObjects) -> [UInt32: Data] {
-        var members: [UInt32: Data] = [:]
+    /// The `service_slots` entries on the target by slot, each as its backend's IPv4 address.
+    private static func slots(in objects: TargetObjects) throws -> [UInt64: Data] {
+        let table = try DataplaneFixture.schema().serviceSlots
+        let slotField = table.field("meta.lb_slot").id
+        var slots: [UInt64: Data] = [:]
         for (key, value) in objects {
-            if case .member(_, let id) = key { members[id] = value.entity.actionProfileMember.action.params[0].value }
+            guard case .entry(table.id, _, _) = key else { continue }
+            let entry = value.entity.tableEntry
+            let slot = entry.match.first { $0.fieldID == slotField }!.exact.value.reduce(0) { $0 << 8 | UInt64($1) }
+            slots[slot] = entry.action.action.params[0].value
         }
-        return members
+        return slots
     }
 }

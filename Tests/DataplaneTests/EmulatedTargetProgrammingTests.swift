@@ -83,10 +83,22 @@ final class EmulatedTargetProgrammingTests: XCTestCase {
         }
     }
 
-    func testServiceFrontendsGroupAndMembers() async throws {
+    /// The backends behind a service index, read from `service_slots`: slot -> (address, port).
+    static func slots(_ reader: Client, _ info: P4InfoIndex, index: Data) async throws -> [UInt64: (Data, Data)] {
+        let indexField = try info.table("service_slots").matchField("meta.service_index").id
+        let slotField = try info.table("service_slots").matchField("meta.lb_slot").id
+        var slots: [UInt64: (Data, Data)] = [:]
+        for entry in try await reader.readTableEntries("service_slots") where entry.match.contains(where: { $0.fieldID == indexField && $0.exact.value == index }) {
+            let slot = try XCTUnwrap(entry.match.first { $0.fieldID == slotField }?.exact.value)
+            slots[slot.reduce(0) { $0 << 8 | UInt64($1) }] = (entry.action.action.params[0].value, entry.action.action.params[1].value)
+        }
+        return slots
+    }
+
+    func testServiceFrontendsGroupAndSlots() async throws {
         try await withProgrammedEmulator { store, emulator, info in
             let service = DataplaneFixture.service(
-                "web", clusterIP: "10.96.0.10", port: 80, nodePort: 30080, backends: [("10.244.1.7", 8080), ("10.244.2.9", 8080)],
+                "web", clusterIP: "10.96.0.10", port: 80, nodePort: 30080, backends: [("10.244.2.9", 8080), ("10.244.1.7", 8080)],
                 externalIPs: ["203.0.113.7"], loadBalancerIPs: ["198.51.100.4"]
             )
             _ = try await store.apply { state in
@@ -95,31 +107,7 @@ final class EmulatedTargetProgrammingTests: XCTestCase {
                 return ((), true)
             }
             try await emulator.withReader { reader in
-                let members = try await reader.read([P4_V1_Entity(P4_V1_ActionProfileMember.with { $0.actionProfileID = try! info.actionProfile("service_backends").id })])
-                    .map(\.actionProfileMember)
-                XCTAssertEqual(members.count, 2)
-                let backends = Set(try members.map { member -> P4_V1_Action in
-                    var action = member.action
-                    action.params = action.params.filter { $0.paramID != (try! info.param("service_index", ofAction: "dnat_to_backend").id) }
-                    return action
-                })
-                let index = try XCTUnwrap(members.first?.action.params.first { $0.paramID == (try info.param("service_index", ofAction: "dnat_to_backend").id) }?.value)
-                XCTAssertTrue(members.allSatisfy { $0.action.params.contains { $0.value == index } }, "one service index per service port")
-                func backend(_ ip: [UInt8]) throws -> P4_V1_Action {
-                    var action = try info.action("dnat_to_backend", params: [
-                        "backend_ip": P4Value(bytes: ip), "backend_port": 8080, "service_index": 1,
-                        "timeout_profile": P4Value(UInt(DataplaneFixture.settings.connectionTimeoutProfile)),
-                    ])
-                    action.params = action.params.filter { $0.paramID != (try! info.param("service_index", ofAction: "dnat_to_backend").id) }
-                    return action
-                }
-                XCTAssertEqual(backends, [try backend([10, 244, 1, 7]), try backend([10, 244, 2, 9])])
-
-                let groups = try await reader.read([P4_V1_Entity(P4_V1_ActionProfileGroup.with { $0.actionProfileID = try! info.actionProfile("service_backends").id })])
-                    .map(\.actionProfileGroup)
-                XCTAssertEqual(groups.count, 1)
-                XCTAssertEqual(Set(groups[0].members.map(\.memberID)), Set(members.map(\.memberID)))
-
+                // Frontends name the service index; every one the same.
                 let entries = try await reader.readTableEntries("service_lb")
                 let frontends: [([UInt8], UInt16)] = [([10, 96, 0, 10], 80), ([203, 0, 113, 7], 80), ([198, 51, 100, 4], 80), ([192, 168, 10, 5], 30080)]
                 XCTAssertEqual(Set(entries.map(\.match)), Set(try frontends.map { ip, port in
@@ -127,7 +115,35 @@ final class EmulatedTargetProgrammingTests: XCTestCase {
                         .exact("hdr.ipv4.dst_addr", P4Value(bytes: ip)), .exact("hdr.ipv4.protocol", 6), .exact("meta.l4_dst_port", P4Value(UInt(port))),
                     ], action: "drop_no_endpoints", params: ["service_index": 1]).match
                 }), "cluster IP, external IP, load-balancer IP and node port")
-                XCTAssertTrue(entries.allSatisfy { $0.action.actionProfileGroupID == groups[0].groupID })
+                let index = try XCTUnwrap(entries.first?.action.action.params.first?.value)
+                let expected = try info.action("to_service", params: [
+                    "service_index": P4Value(bytes: index), "timeout_profile": P4Value(UInt(DataplaneFixture.settings.connectionTimeoutProfile)),
+                ])
+                XCTAssertTrue(entries.allSatisfy { $0.action.action == expected }, "\(entries)")
+
+                // The index selects a group of two slots, and the slots hold the backends in address order.
+                let select = try await reader.readTableEntries("service_select")
+                XCTAssertEqual(select.count, 1)
+                XCTAssertEqual(select.first?.match.first?.exact.value, index)
+                let groups = try await reader.read([P4_V1_Entity(P4_V1_ActionProfileGroup.with { $0.actionProfileID = try! info.actionProfile("service_backends").id })])
+                    .map(\.actionProfileGroup)
+                XCTAssertEqual(groups.count, 1)
+                XCTAssertEqual(select.first?.action.actionProfileGroupID, groups.first?.groupID)
+                XCTAssertEqual(groups.first?.members.map(\.memberID), [1, 2])
+                let slots = try await Self.slots(reader, info, index: index)
+                XCTAssertEqual(slots.keys.sorted(), [0, 1])
+                XCTAssertEqual(slots[0]?.0, Data([10, 244, 1, 7]))
+                XCTAssertEqual(slots[1]?.0, Data([10, 244, 2, 9]))
+                XCTAssertEqual(slots[0]?.1, EntityBuilding.canonical(8080))
+
+                // Member k + 1 picks slot k, in both selectors, for every service.
+                for profile in ["service_backends", "service_backends_affinity"] {
+                    let members = try await reader.read([P4_V1_Entity(P4_V1_ActionProfileMember.with { $0.actionProfileID = try! info.actionProfile(profile).id })])
+                        .map(\.actionProfileMember)
+                    XCTAssertEqual(members.count, K8sDpSchema.maxSlots, profile)
+                    let pick = try info.action("pick_slot", params: ["slot": 4])
+                    XCTAssertEqual(members.first { $0.memberID == 5 }?.action, pick, profile)
+                }
             }
         }
     }
@@ -142,19 +158,25 @@ final class EmulatedTargetProgrammingTests: XCTestCase {
                 return ((), true)
             }
             try await emulator.withReader { reader in
-                let plain = try await reader.read([P4_V1_Entity(P4_V1_ActionProfileMember.with { $0.actionProfileID = try! info.actionProfile("service_backends").id })])
-                XCTAssertEqual(plain.map(\.actionProfileMember.action.actionID), [try info.action("drop_no_endpoints").id])
-                let affinity = try await reader.read([P4_V1_Entity(P4_V1_ActionProfileMember.with { $0.actionProfileID = try! info.actionProfile("service_backends_affinity").id })])
-                XCTAssertEqual(affinity.count, 1)
-                let profileParam = try info.param("timeout_profile", ofAction: "dnat_to_backend").id
-                let profile = affinity.first?.actionProfileMember.action.params.first { $0.paramID == profileParam }?.value
-                XCTAssertEqual(profile, EntityBuilding.canonical(UInt64(DataplaneFixture.settings.timeoutProfile(atLeast: 10800))))
-                let udp = try await reader.readTableEntries("service_lb")
-                XCTAssertEqual(udp.count, 1)
-                XCTAssertTrue(udp[0].match.contains { $0.exact.value == EntityBuilding.canonical(17) })
-                let sctp = try await reader.readTableEntries("service_lb_affinity")
-                XCTAssertEqual(sctp.count, 1)
-                XCTAssertTrue(sctp[0].match.contains { $0.exact.value == EntityBuilding.canonical(132) })
+                let frontends = try await reader.readTableEntries("service_lb")
+                XCTAssertEqual(frontends.count, 2)
+                let udp = try XCTUnwrap(frontends.first { $0.match.contains { $0.exact.value == EntityBuilding.canonical(17) } })
+                XCTAssertEqual(udp.action.action.actionID, try info.action("drop_no_endpoints").id, "no endpoints: the frontend drops and counts")
+                let sctp = try XCTUnwrap(frontends.first { $0.match.contains { $0.exact.value == EntityBuilding.canonical(132) } })
+                let index = try XCTUnwrap(sctp.action.action.params.first?.value)
+                XCTAssertEqual(sctp.action.action, try info.action("to_service_affinity", params: [
+                    "service_index": P4Value(bytes: index), "timeout_profile": P4Value(UInt(DataplaneFixture.settings.timeoutProfile(atLeast: 10800))),
+                ]))
+
+                let plainSelect = try await reader.readTableEntries("service_select")
+                XCTAssertTrue(plainSelect.isEmpty, "the empty service has no group")
+                let sticky = try await reader.readTableEntries("service_select_affinity")
+                XCTAssertEqual(sticky.map { $0.match.first?.exact.value }, [index])
+                let groups = try await reader.read([P4_V1_Entity(P4_V1_ActionProfileGroup.with { $0.actionProfileID = try! info.actionProfile("service_backends_affinity").id })])
+                XCTAssertEqual(groups.map { $0.actionProfileGroup.members.map(\.memberID) }, [[1]])
+                let slots = try await Self.slots(reader, info, index: index)
+                XCTAssertEqual(slots.count, 1)
+                XCTAssertEqual(slots[0]?.0, Data([10, 244, 1, 8]))
             }
         }
     }
@@ -223,28 +245,54 @@ final class EmulatedTargetProgrammingTests: XCTestCase {
                 state.put(DataplaneFixture.service("web", clusterIP: "10.96.0.10", backends: [("10.244.1.7", 80), ("10.244.1.8", 80)]))
                 return ((), true)
             }
-            // One backend replaced: a member insert, a group modify and a member delete, in that order.
+            let profile = try info.actionProfile("service_backends").id
+            func group() async throws -> [UInt32] {
+                try await emulator.withReader { reader in
+                    try await reader.read([P4_V1_Entity(P4_V1_ActionProfileGroup.with { $0.actionProfileID = profile })]).flatMap { $0.actionProfileGroup.members.map(\.memberID) }
+                }
+            }
+            // One backend replaced: the slots are rewritten in place, the group stays.
             _ = try await store.apply { state in
                 state.put(DataplaneFixture.service("web", clusterIP: "10.96.0.10", backends: [("10.244.1.8", 80), ("10.244.1.9", 80)]))
                 return ((), true)
             }
-            await store.dataplane?.settleDeferredDeletes()
-            let profile = try info.actionProfile("service_backends").id
+            let index = EntityBuilding.canonical(1)
             try await emulator.withReader { reader in
-                let members = try await reader.read([P4_V1_Entity(P4_V1_ActionProfileMember.with { $0.actionProfileID = profile })]).map(\.actionProfileMember)
-                let ips = Set(members.map { $0.action.params[0].value })
-                XCTAssertEqual(ips, [Data([10, 244, 1, 8]), Data([10, 244, 1, 9])])
-                let groups = try await reader.read([P4_V1_Entity(P4_V1_ActionProfileGroup.with { $0.actionProfileID = profile })]).map(\.actionProfileGroup)
-                XCTAssertEqual(Set(groups.flatMap { $0.members.map(\.memberID) }), Set(members.map(\.memberID)))
+                let slots = try await Self.slots(reader, info, index: index)
+                XCTAssertEqual(Set(slots.values.map(\.0)), [Data([10, 244, 1, 8]), Data([10, 244, 1, 9])])
             }
-            // Deleting the service removes the entry before the group and the group before its members.
+            let unchanged = try await group()
+            XCTAssertEqual(unchanged, [1, 2])
+            // Grown to three: the new slot is written before the group lists it; shrunk to one:
+            // the slots the group no longer lists are deleted after it (a reader sees no group
+            // that lists an empty slot at any point; the transaction order is what guarantees it).
+            _ = try await store.apply { state in
+                state.put(DataplaneFixture.service("web", clusterIP: "10.96.0.10", backends: [("10.244.1.8", 80), ("10.244.1.9", 80), ("10.244.1.10", 80)]))
+                return ((), true)
+            }
+            let grown = try await group()
+            XCTAssertEqual(grown, [1, 2, 3])
+            _ = try await store.apply { state in
+                state.put(DataplaneFixture.service("web", clusterIP: "10.96.0.10", backends: [("10.244.1.9", 80)]))
+                return ((), true)
+            }
+            await store.dataplane?.settleDeferredDeletes()
+            let shrunk = try await group()
+            XCTAssertEqual(shrunk, [1])
+            try await emulator.withReader { reader in
+                let slots = try await Self.slots(reader, info, index: index)
+                XCTAssertEqual(slots.keys.sorted(), [0])
+                XCTAssertEqual(slots[0]?.0, Data([10, 244, 1, 9]))
+            }
+            // Deleting the service removes its frontends and select entry, then its group, then its slots.
             _ = try await store.apply { state in (state.services.remove(name), true) }
             await store.dataplane?.settleDeferredDeletes()
             try await emulator.withReader { reader in
                 let left = try await reader.read([
                     try info.allEntries(ofTable: "service_lb"),
+                    try info.allEntries(ofTable: "service_select"),
+                    try info.allEntries(ofTable: "service_slots"),
                     P4_V1_Entity(P4_V1_ActionProfileGroup.with { $0.actionProfileID = profile }),
-                    P4_V1_Entity(P4_V1_ActionProfileMember.with { $0.actionProfileID = profile }),
                 ])
                 XCTAssertTrue(left.isEmpty, "\(left)")
             }

@@ -74,7 +74,8 @@ final class ManagerTargetLifecycleTests: XCTestCase {
         XCTAssertEqual(status.tables.first { $0.table == "ipv4_to_port" }?.entries, 1)
 
         let before = try await emulator.withReader { try await Self.everything($0) }
-        XCTAssertEqual(before.count, 6, "2 ARP entries (gateway, pod), 1 forwarding entry, 1 member, 1 group, 1 service entry (the defaults stay at port 0 here): \(before)")
+        let slotMembers = 2 * K8sDpSchema.maxSlots
+        XCTAssertEqual(before.count, slotMembers + 7, "the slot members of both selectors, 2 ARP entries (gateway, pod), 1 forwarding entry, 1 service_lb, 1 service_select and 1 service_slots entry, 1 group (the defaults stay at port 0 here): \(before)")
 
         // The target restarts empty on the same port: the manager re-arbitrates, pushes the
         // pipeline and writes every entry again.

@@ -19,7 +19,7 @@ final class TransactionAndReconcileTests: XCTestCase {
         let target = FakeTarget()
         let (store, _) = try await makeStore(target)
         let before = await target.objects
-        // Refuse the entries (phase 4) after members and groups (phases 2 and 3) went in.
+        // Refuse the frontend entries (the last phase) after slot entries and the group went in.
         let schema = try DataplaneFixture.schema()
         await target.setRefuse { $0.entity.tableEntry.tableID == schema.serviceLB.id && !$0.entity.tableEntry.isDefaultAction }
         let service = DataplaneFixture.service("web", clusterIP: "10.96.0.10", backends: [("10.244.1.7", 80), ("10.244.1.8", 80)])
@@ -31,7 +31,7 @@ final class TransactionAndReconcileTests: XCTestCase {
             XCTAssertTrue(error.message.contains("undone"), error.message)
         }
         let after = await target.objects
-        XCTAssertEqual(after, before, "members and groups written before the failure were removed again")
+        XCTAssertEqual(after, before, "slot entries and the group written before the failure were removed again")
         let (state, generation) = (await store.state, await store.generation)
         XCTAssertNil(state.services[service.name])
         XCTAssertEqual(generation, 0)
@@ -39,9 +39,8 @@ final class TransactionAndReconcileTests: XCTestCase {
         // The same request works once the target accepts it, with the ids the failed try gave back.
         await target.setRefuse { _ in false }
         _ = try await store.apply { state in (state.services.upsert(service, for: service.name), true) }
-        let members = await target.objects.keys.filter { if case .member = $0 { return true }; return false }
-        let memberIDs = members.map { (key: TargetKey) -> UInt32 in if case .member(_, let id) = key { return id }; return 0 }
-        XCTAssertEqual(Set(memberIDs), [1, 2])
+        let groups = await target.objects.keys.compactMap { (key: TargetKey) -> UInt32? in if case .group(_, let id) = key { return id }; return nil }
+        XCTAssertEqual(groups, [1], "the service index the failed try took was given back")
     }
 
     func testOverflowIsRefusedWithResourceExhaustedNamingTheTableAndWritesNothing() async throws {
@@ -257,8 +256,7 @@ final class TransactionAndReconcileTests: XCTestCase {
             let service = DataplaneFixture.service("s\(index)", clusterIP: "10.96.\(index / 250).\(index % 250 + 1)", backends: [("10.244.2.1", 80)])
             state.put(service)
             let slot = DataplaneIDs.ServiceSlot(namespace: "default", name: "s\(index)", port: "p")
-            let index = try ids.service(slot)
-            _ = ids.member(.init(affinity: false, service: index, backend: DataplaneIDs.MemberSlot.backend(text: "10.244.2.1:80")))
+            _ = try ids.service(slot)
         }
         ids.commit()
         for contents in [
@@ -293,42 +291,33 @@ final class TransactionAndReconcileTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path + ".tmp"))
     }
 
-    /// Member slots name their service port by index in memory and by names in the file: a
-    /// restore maps the names back to the recorded indexes and finds every member's id, and a
-    /// member whose service port is not recorded is a clear error.
-    func testMemberIdsSurviveRestoreByServiceNames() throws {
+    /// Service indexes survive a restore; a file written when member ids were still recorded
+    /// (before the fixed slot members) loads, its member ids ignored; a duplicate index is a
+    /// clear error.
+    func testServiceIndexesSurviveRestoreAndOldMemberIdsAreIgnored() throws {
         var ids = DataplaneIDs(maxServiceIndex: 64)
         let web = DataplaneIDs.ServiceSlot(namespace: "default", name: "web", port: "http")
         let api = DataplaneIDs.ServiceSlot(namespace: "default", name: "api", port: "http")
-        let webIndex = try ids.service(web)
-        let apiIndex = try ids.service(api)
-        let webBackend = try XCTUnwrap(DataplaneIDs.MemberSlot.backend(text: "10.244.1.7:80"))
-        XCTAssertEqual(DataplaneIDs.MemberSlot.text(webBackend), "10.244.1.7:80")
-        let webMember = ids.member(.init(affinity: false, service: webIndex, backend: webBackend))
-        let apiMember = ids.member(.init(affinity: true, service: apiIndex, backend: nil))
+        _ = try ids.service(web)
+        _ = try ids.service(api)
         ids.commit()
-        let stored = try JSONDecoder().decode(DataplaneIDs.Snapshot.self, from: JSONEncoder().encode(ids.snapshot))
-        XCTAssertEqual(Set(stored.members.map(\.slot.service)), [web, api])
-        XCTAssertEqual(Set(stored.members.map(\.slot.backend)), ["10.244.1.7:80", nil])
-
         var restored = DataplaneIDs(maxServiceIndex: 64)
-        try restored.restore(stored)
+        try restored.restore(JSONDecoder().decode(DataplaneIDs.Snapshot.self, from: JSONEncoder().encode(ids.snapshot)))
         XCTAssertEqual(restored.services, ids.services)
-        XCTAssertEqual(restored.member(.init(affinity: false, service: webIndex, backend: webBackend)), webMember)
-        XCTAssertEqual(restored.member(.init(affinity: true, service: apiIndex, backend: nil)), apiMember)
 
-        var badBackend = stored
-        badBackend.members[badBackend.members.firstIndex { $0.slot.backend != nil }!].slot.backend = "10.244.1.7"
-        var unreadable = DataplaneIDs(maxServiceIndex: 64)
-        XCTAssertThrowsError(try unreadable.restore(badBackend)) { error in
-            XCTAssertTrue("\(error)".contains("\"10.244.1.7\""), "\(error)")
-        }
+        let older = Data("""
+        {"acls":[],"services":[{"slot":{"namespace":"default","name":"web","port":"http"},"id":3}],
+         "members":[{"slot":{"affinity":false,"service":{"namespace":"default","name":"web","port":"http"},"backend":"10.244.1.7:80"},"id":9}]}
+        """.utf8)
+        var fromOlder = DataplaneIDs(maxServiceIndex: 64)
+        try fromOlder.restore(JSONDecoder().decode(DataplaneIDs.Snapshot.self, from: older))
+        XCTAssertEqual(fromOlder.services, [web: 3])
 
-        var orphaned = stored
-        orphaned.services.removeAll { $0.slot == api }
+        var twice = ids.snapshot
+        twice.services.append(.init(slot: DataplaneIDs.ServiceSlot(namespace: "default", name: "db", port: "sql"), id: twice.services[0].id))
         var broken = DataplaneIDs(maxServiceIndex: 64)
-        XCTAssertThrowsError(try broken.restore(orphaned)) { error in
-            XCTAssertTrue("\(error)".contains("default/api port http"), "\(error)")
+        XCTAssertThrowsError(try broken.restore(twice)) { error in
+            XCTAssertTrue("\(error)".contains("service index \(twice.services[0].id) is recorded twice"), "\(error)")
         }
     }
 

@@ -23,10 +23,7 @@ final class P4DPDKBatchTests: DPDKTestCase {
     func testOneWriteCommitsDependentUpdatesAndRefusedUpdatesFailAlone() async throws {
         let k8s = K8sDpEntities(p4info: try DPDKTestbed.program().0)
         try await startWithRoutes(k8s)
-        let updates: [P4_V1_Update] = [
-            .insert(P4_V1_Entity(try k8s.backend(1, "10.0.0.3", service: 5))),
-            .insert(P4_V1_Entity(try k8s.group(7, members: [1]))),
-            .insert(P4_V1_Entity(try k8s.service("10.96.0.10", port: 80, groupID: 7))),
+        let updates: [P4_V1_Update] = (try k8s.service("10.96.0.10", port: 80, index: 5, groupID: 7, backend: "10.0.0.3")) + [
             .insert(P4_V1_Entity(try k8s.aclRule(80...90, priority: 10))),
             .insert(P4_V1_Entity(try k8s.aclRule(80...90, priority: 10))),  // the core refuses: ALREADY_EXISTS
             .insert(P4_V1_Entity(try k8s.aclRule(100...110, priority: Int32.max))),  // the backend refuses: OUT_OF_RANGE
@@ -36,21 +33,23 @@ final class P4DPDKBatchTests: DPDKTestCase {
             .modify(P4_V1_Entity(try k8s.route("10.0.0.4", port: 1, mac: Self.backendMAC))),
         ]
         let failures = try await testbed.withClient { client in try await Self.failures { try await client.write(updates) } }
-        XCTAssertEqual(failures.map(\.index), [4, 5], "only the two refused updates fail: \(failures)")
+        XCTAssertEqual(failures.map(\.index), [6, 7], "only the two refused updates fail: \(failures)")
         XCTAssertEqual(failures.map(\.canonicalCode), [.alreadyExists, .outOfRange])
 
         let state = try await testbed.withClient { client in try await TargetState.read(client) }
         XCTAssertEqual(state.members.map(\.memberID), [1])
         XCTAssertEqual(state.groups.map(\.groupID), [7])
         XCTAssertEqual(state.services.count, 1)
+        XCTAssertEqual(state.selects.count, 1)
+        XCTAssertEqual(state.slots.count, 1)
         XCTAssertEqual(state.rules.count, 1, "the rule inserted once, not its refused duplicate")
         XCTAssertEqual(state.routes, [
             try k8s.route("10.0.0.1", port: 0, mac: Self.clientMAC), try k8s.route("10.0.0.3", port: 1, mac: Self.backendMAC),
             try k8s.route("10.0.0.4", port: 1, mac: Self.backendMAC),
         ], "10.0.0.9 inserted and deleted in the same Write is gone; 10.0.0.4 has its modified port")
 
-        // The pipeline holds what Read says: the service (member, group and entry from one
-        // commit) DNATs, the modified route forwards to port 1, the deleted one does not.
+        // The pipeline holds what Read says: the service (member, slot, group and entries from
+        // one commit) DNATs, the modified route forwards to port 1, the deleted one does not.
         let request = Frames.udp(srcMAC: Self.clientMAC, dstMAC: K8sDpEntities.gatewayMAC, src: "10.0.0.1", dst: "10.96.0.10", srcPort: 5555, dstPort: 80)
         let toModified = Frames.udp(srcMAC: Self.clientMAC, dstMAC: K8sDpEntities.gatewayMAC, src: "10.0.0.1", dst: "10.0.0.4", srcPort: 4000, dstPort: 53)
         let toDeleted = Frames.udp(srcMAC: Self.clientMAC, dstMAC: K8sDpEntities.gatewayMAC, src: "10.0.0.1", dst: "10.0.0.9", srcPort: 4000, dstPort: 53)
@@ -68,19 +67,17 @@ final class P4DPDKBatchTests: DPDKTestCase {
         ])
         let before = try await testbed.withClient { client in try await TargetState.read(client) }
 
-        // DPDK 22.11's selector takes only member ids below its group size (64 for k8s_dp):
-        // member 100 in a group stages fine and is refused by the commit (ENOSPC).
+        // DPDK 22.11's selector takes only member ids below its group size (256 for k8s_dp):
+        // member 300 in a group stages fine and is refused by the commit (ENOSPC).
         let updates: [P4_V1_Update] = [
             .modify(P4_V1_Entity(try k8s.route("10.0.0.3", port: 0, mac: Self.clientMAC))),
             .delete(P4_V1_Entity(try k8s.aclRule(100...110, priority: 20))),
-            .insert(P4_V1_Entity(try k8s.backend(100, "10.0.0.3", service: 5))),
-            .insert(P4_V1_Entity(try k8s.group(9, members: [100]))),
-            .insert(P4_V1_Entity(try k8s.service("10.96.0.10", port: 80, groupID: 9))),
+        ] + (try k8s.service("10.96.0.10", port: 80, index: 5, groupID: 9, backend: "10.0.0.3", memberID: 300)) + [
             .insert(P4_V1_Entity(try k8s.aclRule(80...90, priority: 10))),  // the core refuses: ALREADY_EXISTS
         ]
         let failures = try await testbed.withClient { client in try await Self.failures { try await client.write(updates) } }
-        XCTAssertEqual(failures.map(\.index), Array(0..<6), "every update fails: \(failures)")
-        XCTAssertEqual(failures.map(\.canonicalCode), Array(repeating: .resourceExhausted, count: 5) + [.alreadyExists])
+        XCTAssertEqual(failures.map(\.index), Array(0..<8), "every update fails: \(failures)")
+        XCTAssertEqual(failures.map(\.canonicalCode), Array(repeating: .resourceExhausted, count: 7) + [.alreadyExists])
         XCTAssertTrue(failures.first?.message.contains("commit") == true, "the error says the commit failed: \(failures.first?.message ?? "")")
 
         let after = try await testbed.withClient { client in try await TargetState.read(client) }
@@ -91,11 +88,7 @@ final class P4DPDKBatchTests: DPDKTestCase {
 
         // Nothing of the aborted Write stays staged: the next Write commits just itself.
         try await testbed.withClient { client in
-            try await client.write([
-                .insert(P4_V1_Entity(try k8s.backend(1, "10.0.0.3", service: 5))),
-                .insert(P4_V1_Entity(try k8s.group(7, members: [1]))),
-                .insert(P4_V1_Entity(try k8s.service("10.96.0.10", port: 80, groupID: 7))),
-            ])
+            try await client.write(try k8s.service("10.96.0.10", port: 80, index: 5, groupID: 7, backend: "10.0.0.3"))
         }
         let request = Frames.udp(srcMAC: Self.clientMAC, dstMAC: K8sDpEntities.gatewayMAC, src: "10.0.0.1", dst: "10.96.0.10", srcPort: 5555, dstPort: 80)
         let atBackend = try testbed.exchange([request], from: 0, at: 1).compactMap(Frames.parseUDP)
@@ -122,6 +115,8 @@ struct TargetState: Equatable, Sendable {
     var routes: [P4_V1_TableEntry]
     var rules: [P4_V1_TableEntry]
     var services: [P4_V1_TableEntry]
+    var selects: [P4_V1_TableEntry]
+    var slots: [P4_V1_TableEntry]
     var members: [P4_V1_ActionProfileMember]
     var groups: [P4_V1_ActionProfileGroup]
 
@@ -135,6 +130,8 @@ struct TargetState: Equatable, Sendable {
             routes: try await client.readTableEntries("ipv4_to_port"),
             rules: try await client.readTableEntries("acl_egress_rules"),
             services: try await client.readTableEntries("service_lb"),
+            selects: try await client.readTableEntries("service_select"),
+            slots: try await client.readTableEntries("service_slots"),
             members: objects.compactMap { object -> P4_V1_ActionProfileMember? in
                 if case .actionProfileMember(let member)? = object.entity { return member }
                 return nil

@@ -60,23 +60,12 @@ final class P4DPDKForwardingTests: DPDKTestCase {
 
     func testServiceIsDNATedToTheBackendAndTheReplyReverseNATed() async throws {
         let (p4info, _) = try await startTestbed(ports: 2)
-        let profile = try p4info.actionProfile("service_backends")
+        let k8s = K8sDpEntities(p4info: p4info)
         try await testbed.withClient { client in
             try await client.write([
                 .insert(P4_V1_Entity(try Self.route(p4info, "10.0.0.1", port: 0, mac: Self.clientMAC))),
                 .insert(P4_V1_Entity(try Self.route(p4info, "10.0.0.3", port: 1, mac: Self.backendMAC))),
-                .insert(P4_V1_Entity(try p4info.actionProfileMember(
-                    "service_backends", memberID: 1, action: "dnat_to_backend",
-                    params: ["backend_ip": P4Value(bytes: Frames.ipv4("10.0.0.3")), "backend_port": 8080, "service_index": 5, "timeout_profile": 1]
-                ))),
-            ])
-            try await client.write([.insert(P4_V1_Entity(P4_V1_ActionProfileGroup.with {
-                $0.actionProfileID = profile.id
-                $0.groupID = 7
-                $0.members = [.with { $0.memberID = 1; $0.weight = 1 }]
-            }))])
-            let service = try K8sDpEntities(p4info: p4info).service("10.96.0.10", port: 80, groupID: 7)
-            try await client.write([.insert(P4_V1_Entity(service))])
+            ] + k8s.service("10.96.0.10", port: 80, index: 5, groupID: 7, backend: "10.0.0.3"))
         }
         let request = Frames.udp(srcMAC: Self.clientMAC, dstMAC: Self.gatewayMAC, src: "10.0.0.1", dst: "10.96.0.10", srcPort: 5555, dstPort: 80)
         let atBackend = try testbed.exchange([request], from: 0, at: 1).compactMap(Frames.parseUDP)
@@ -97,30 +86,22 @@ final class P4DPDKForwardingTests: DPDKTestCase {
             XCTAssertEqual(frame.dst, "10.0.0.1")
             XCTAssertTrue(frame.ipChecksumValid && frame.udpChecksumValid)
         }
-        // The Service's counter (dnat_to_backend's service_index) saw the request.
+        // The Service's counter (to_service's service_index) saw the request.
         let cells = try await testbed.withClient { client in
             try await client.read([try p4info.counterEntries("service_counters", index: 5)])
         }
         XCTAssertEqual(cells.first?.counterEntry.data.packetCount, 1, "service_counters[5] counts the DNAT'd request")
 
-        // A second backend joins the selector group: new flows (the learner pins old ones)
-        // spread over both. Then the first leaves: new flows go to the second only.
-        @Sendable func group(_ members: [UInt32]) -> P4_V1_ActionProfileGroup {
-            .with { group in
-                group.actionProfileID = profile.id
-                group.groupID = 7
-                group.members = members.map { id in .with { $0.memberID = id; $0.weight = 1 } }
-            }
-        }
+        // A second backend takes slot 1 and the group lists both slots: new flows (the learner
+        // pins old ones) spread over both. Then the group lists slot 1 only: new flows go to
+        // the second backend only.
         try await testbed.withClient { client in
             try await client.write([
                 .insert(P4_V1_Entity(try Self.route(p4info, "10.0.0.4", port: 1, mac: Self.backendMAC))),
-                .insert(P4_V1_Entity(try p4info.actionProfileMember(
-                    "service_backends", memberID: 2, action: "dnat_to_backend",
-                    params: ["backend_ip": P4Value(bytes: Frames.ipv4("10.0.0.4")), "backend_port": 8080, "service_index": 5, "timeout_profile": 1]
-                ))),
+                .insert(P4_V1_Entity(try k8s.slotMember(2))),
+                .insert(P4_V1_Entity(try k8s.slot(service: 5, 1, backend: "10.0.0.4"))),
             ])
-            try await client.write([.modify(P4_V1_Entity(group([1, 2])))])
+            try await client.write([.modify(P4_V1_Entity(try k8s.group(7, members: [1, 2])))])
         }
         // Client ports spread over many bits: the selector's CRC32 is linear, so ports
         // differing only in a few low bits can all land on one member.
@@ -128,9 +109,9 @@ final class P4DPDKForwardingTests: DPDKTestCase {
             let flows = clientPorts.map { Frames.udp(srcMAC: Self.clientMAC, dstMAC: Self.gatewayMAC, src: "10.0.0.1", dst: "10.96.0.10", srcPort: $0, dstPort: 80) }
             return Set(try testbed.exchange(flows, from: 0, at: 1).compactMap(Frames.parseUDP).map(\.dst))
         }
-        XCTAssertEqual(try backends(clientPorts: (0..<16).map { UInt16(1024 + $0 * 3989) }), ["10.0.0.3", "10.0.0.4"], "16 new flows use both members")
-        try await testbed.withClient { client in try await client.write([.modify(P4_V1_Entity(group([2])))]) }
-        XCTAssertEqual(try backends(clientPorts: (16..<24).map { UInt16(1024 + $0 * 2003) }), ["10.0.0.4"], "after the first member left, new flows use the second")
+        XCTAssertEqual(try backends(clientPorts: (0..<16).map { UInt16(1024 + $0 * 3989) }), ["10.0.0.3", "10.0.0.4"], "16 new flows use both slots")
+        try await testbed.withClient { client in try await client.write([.modify(P4_V1_Entity(try k8s.group(7, members: [2])))]) }
+        XCTAssertEqual(try backends(clientPorts: (16..<24).map { UInt16(1024 + $0 * 2003) }), ["10.0.0.4"], "after slot 0 left the group, new flows use slot 1")
     }
 
     func testRefusedWriteLeavesReadUnchangedAndCountersComeFromThePipeline() async throws {

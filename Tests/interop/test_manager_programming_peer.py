@@ -106,10 +106,17 @@ def test_an_independent_client_reads_what_the_manager_programmed(programmed, pki
     frontends = sorted((e["match"]["hdr.ipv4.dst_addr"]["exact"], e["match"]["meta.l4_dst_port"]["exact"]) for e in lb)
     assert frontends == sorted([(hex(0x0A60000A), hex(80)), (hex(0xC0A80A05), hex(30080))]), "cluster IP and node port"
     assert all(e["match"]["hdr.ipv4.protocol"] == {"exact": "0x6"} for e in lb)
+    assert {e["action"]["name"].split(".")[-1] for e in lb} == {"to_service"}
+    [index] = {e["action"]["params"]["service_index"] for e in lb}
+    [select] = table(dump, "service_select")
+    assert select["match"]["meta.service_index"] == {"exact": index}
     [group] = profile(dump, "action_profile_groups", "service_backends")
-    assert {e["group_id"] for e in lb} == {group["group_id"]}
-    [member] = profile(dump, "action_profile_members", "service_backends")
-    assert [g["member_id"] for g in group["members"]] == [member["member_id"]]
-    assert member["action"]["name"].split(".")[-1] == "dnat_to_backend"
-    assert member["action"]["params"]["backend_ip"] == hex(0x0AF40107)
-    assert member["action"]["params"]["backend_port"] == hex(8080)
+    assert select["group_id"] == group["group_id"]
+    assert [g["member_id"] for g in group["members"]] == [1], "one backend: the group lists slot 0's member"
+    members = {m["member_id"]: m for m in profile(dump, "action_profile_members", "service_backends")}
+    assert members[1]["action"]["name"].split(".")[-1] == "pick_slot"
+    assert members[1]["action"]["params"] == {"slot": "0x0"}
+    [slot] = table(dump, "service_slots")
+    assert slot["match"] == {"meta.service_index": {"exact": index}, "meta.lb_slot": {"exact": "0x0"}}
+    assert slot["action"]["name"].split(".")[-1] == "dnat_to_backend"
+    assert slot["action"]["params"] == {"backend_ip": hex(0x0AF40107), "backend_port": hex(8080)}

@@ -8,20 +8,23 @@ import P4RuntimeAPI
 struct DataplaneModel: Sendable {
     let translator: K8sDpTranslator
     private(set) var records: [IntentOwner: OwnerRecord] = [:]
-    /// Who holds each table entry and default entry. Members and groups are not indexed:
-    /// their ids come from `DataplaneIDs` per owner, so no two owners can want the same one,
-    /// and leaving out 110,000 of 120,000 keys on a large node saves ~15 MiB.
+    /// Who holds each table entry and default entry. Groups and the entries keyed by a
+    /// service index are not indexed: their ids come from `DataplaneIDs` per owner, so no two
+    /// owners can want the same one, and leaving out the 100,000 slot entries of a large node
+    /// saves ~15 MiB. Members are the node's fixed slots.
     private(set) var owners: [TargetKey: IntentOwner] = [:]
     private(set) var objectCount = 0
     private(set) var occupancy: [UInt32: Int] = [:]
     var ids: DataplaneIDs
     private let capacity: [UInt32: (name: String, size: Int)]
+    private let perServiceIndexTables: Set<UInt32>
 
     init(translator: K8sDpTranslator) {
         self.translator = translator
         let schema = translator.schema
         ids = DataplaneIDs(maxServiceIndex: schema.maxServiceIndex)
         capacity = Dictionary(uniqueKeysWithValues: schema.managedResources.map { ($0.id, ($0.name, $0.capacity)) })
+        perServiceIndexTables = schema.perServiceIndexTables
     }
 
     /// A change ready to be written: per changed owner its new record (nil: removed).
@@ -86,7 +89,7 @@ struct DataplaneModel: Sendable {
                 keys.formUnion(objects.keys)
             }
         }
-        return Plan(records: newRecords, transaction: DataplaneTransaction(from: old, to: new, keys: keys))
+        return Plan(records: newRecords, transaction: DataplaneTransaction(from: old, to: new, keys: keys, slotTables: translator.schema.slotTables))
     }
 
     private mutating func translate(_ owner: IntentOwner, in state: DesiredState, nodeAddresses: [UInt32]) throws -> OwnerRecord? {
@@ -109,7 +112,7 @@ struct DataplaneModel: Sendable {
             for key in records[owner]?.objects.keys ?? [:].keys where Self.counts(key) { delta[key.resource, default: 0] -= 1 }
             for key in record?.objects.keys ?? [:].keys {
                 if Self.counts(key) { delta[key.resource, default: 0] += 1 }
-                guard Self.shareable(key) else { continue }
+                guard shareable(key) else { continue }
                 if let holder = owners[key], holder != owner, newRecords[holder] == nil || newRecords[holder]??.objects[key] != nil {
                     throw IntentError(field: owner.description, value: nil, reason: "needs a dataplane entry that \(holder) already uses (\(describe(key)))", isConflict: true)
                 }
@@ -117,7 +120,7 @@ struct DataplaneModel: Sendable {
         }
         var claimed: [TargetKey: IntentOwner] = [:]
         for (owner, record) in newRecords {
-            for key in record?.objects.keys ?? [:].keys where Self.shareable(key) {
+            for key in record?.objects.keys ?? [:].keys where shareable(key) {
                 if let other = claimed.updateValue(owner, forKey: key), other != owner {
                     throw IntentError(field: owner.description, value: nil, reason: "needs a dataplane entry that \(other) also needs (\(describe(key)))", isConflict: true)
                 }
@@ -144,10 +147,12 @@ struct DataplaneModel: Sendable {
     }
 
     /// Whether two owners can want this key: table entries (two pods with one address, two
-    /// services with one frontend) can; members and groups carry ids allocated per owner.
-    private static func shareable(_ key: TargetKey) -> Bool {
+    /// services with one frontend) can; groups and entries keyed by a service index carry ids
+    /// allocated per owner, and members belong to the node alone.
+    private func shareable(_ key: TargetKey) -> Bool {
         switch key {
-        case .entry, .defaultEntry: true
+        case .entry(let table, _, _): !perServiceIndexTables.contains(table)
+        case .defaultEntry: true
         case .member, .group: false
         }
     }
@@ -159,18 +164,16 @@ struct DataplaneModel: Sendable {
     /// Adopts a plan the target accepted (or that will be written by reconciliation).
     mutating func commit(_ plan: Plan) {
         var goneServices: [DataplaneIDs.ServiceSlot] = []
-        var goneMembers: [DataplaneIDs.MemberSlot] = []
         var goneACLs: [DataplaneIDs.ACLSlot] = []
         for (owner, record) in plan.records {
             if let previous = records[owner] {
                 objectCount -= previous.objects.count
                 for key in previous.objects.keys {
-                    if Self.shareable(key), owners[key] == owner { owners[key] = nil }
+                    if shareable(key), owners[key] == owner { owners[key] = nil }
                     if Self.counts(key) { occupancy[key.resource, default: 0] -= 1 }
                 }
                 let kept = record ?? OwnerRecord()
                 goneServices += Set(previous.services).subtracting(kept.services)
-                goneMembers += Set(previous.members).subtracting(kept.members)
                 goneACLs += Set(previous.acls).subtracting(kept.acls)
             }
             records[owner] = record
@@ -178,12 +181,12 @@ struct DataplaneModel: Sendable {
         for (owner, record) in plan.records {
             objectCount += record?.objects.count ?? 0
             for key in record?.objects.keys ?? [:].keys {
-                if Self.shareable(key) { owners[key] = owner }
+                if shareable(key) { owners[key] = owner }
                 if Self.counts(key) { occupancy[key.resource, default: 0] += 1 }
             }
         }
         ids.commit()
-        ids.release(services: goneServices, members: goneMembers, acls: goneACLs)
+        ids.release(services: goneServices, acls: goneACLs)
     }
 
     /// Gives back the ids a plan took (the request was refused or the write failed).

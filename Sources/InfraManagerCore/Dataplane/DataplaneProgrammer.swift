@@ -235,7 +235,7 @@ public actor DataplaneProgrammer {
     private func repair(_ target: some DataplaneTarget) async throws -> Int {
         let schema = model.translator.schema
         let actual = try await target.read(tables: schema.managedTables.map(\.id), profiles: schema.managedProfiles.map(\.id))
-        let transaction = DataplaneTransaction(from: actual.filter { Self.managed($0.key, schema) }, to: model.allObjects)
+        let transaction = DataplaneTransaction(from: actual.filter { Self.managed($0.key, schema) }, to: model.allObjects, slotTables: schema.slotTables)
         try await transaction.apply(to: target)
         return transaction.updateCount
     }

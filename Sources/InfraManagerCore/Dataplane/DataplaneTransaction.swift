@@ -6,7 +6,10 @@ import P4RuntimeClient
 ///
 /// Phases run one after another because a target may reorder updates within a request
 /// (§12.2): entry deletes first (they free the groups and members they point at), then member,
-/// group and entry inserts and modifies, then group and member deletes. If a phase fails,
+/// group and entry inserts and modifies, then group and member deletes. Entries of a slot
+/// table (`K8sDpSchema.slotTables`) travel with the members: a group's slot must have its
+/// entry before the group lists it and keep it until the group no longer does, although
+/// only the data plane, not P4Runtime, follows that reference. If a phase fails,
 /// everything already done is undone in reverse, so a failed transaction leaves the target as
 /// it found it and never holds half an intent.
 struct DataplaneTransaction: Sendable {
@@ -22,7 +25,8 @@ struct DataplaneTransaction: Sendable {
 
     /// The transaction turning `old` into `new` for the keys in `keys` (all keys of both
     /// when nil).
-    init(from old: TargetObjects, to new: TargetObjects, keys: Set<TargetKey>? = nil) {
+    init(from old: TargetObjects, to new: TargetObjects, keys: Set<TargetKey>? = nil, slotTables: Set<UInt32> = []) {
+        func rank(_ key: TargetKey) -> Int { key.rank(slotTables: slotTables) }
         func visit(_ key: TargetKey) {
             let packedBefore = old[key]
             let packedAfter = new[key]
@@ -32,18 +36,18 @@ struct DataplaneTransaction: Sendable {
             case (nil, let after?):
                 if case .defaultEntry = key {
                     // A default entry always exists; "inserting" one is a MODIFY (§9.1.3).
-                    add(key, .modify(after), undo: .modify(Self.resetDefault(after)), deleting: false)
+                    add(.modify(after), undo: .modify(Self.resetDefault(after)), rank: key.rank, deleting: false)
                 } else {
-                    add(key, .insert(after), undo: .delete(after), deleting: false)
+                    add(.insert(after), undo: .delete(after), rank: rank(key), deleting: false)
                 }
             case (let before?, nil):
                 if case .defaultEntry = key {
-                    add(key, .modify(Self.resetDefault(before)), undo: .modify(before), deleting: false)
+                    add(.modify(Self.resetDefault(before)), undo: .modify(before), rank: key.rank, deleting: false)
                 } else {
-                    add(key, .delete(before), undo: .insert(before), deleting: true)
+                    add(.delete(before), undo: .insert(before), rank: rank(key), deleting: true)
                 }
             case (let before?, let after?):
-                add(key, .modify(after), undo: .modify(before), deleting: false)
+                add(.modify(after), undo: .modify(before), rank: rank(key), deleting: false)
             default:
                 break
             }
@@ -56,9 +60,9 @@ struct DataplaneTransaction: Sendable {
         }
     }
 
-    private mutating func add(_ key: TargetKey, _ update: P4_V1_Update, undo: P4_V1_Update, deleting: Bool) {
+    private mutating func add(_ update: P4_V1_Update, undo: P4_V1_Update, rank: Int, deleting: Bool) {
         let phase: Int
-        switch (key.rank, deleting) {
+        switch (rank, deleting) {
         case (2, true): phase = 0
         case (0, false): phase = 1
         case (1, false): phase = 2

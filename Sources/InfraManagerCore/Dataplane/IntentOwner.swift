@@ -22,6 +22,5 @@ enum IntentOwner: Hashable, Sendable, CustomStringConvertible {
 struct OwnerRecord: Sendable {
     var objects: TargetObjects = [:]
     var services: [DataplaneIDs.ServiceSlot] = []
-    var members: [DataplaneIDs.MemberSlot] = []
     var acls: [DataplaneIDs.ACLSlot] = []
 }

@@ -35,7 +35,9 @@ struct K8sDpSchema: Sendable {
     let arpToPort: Table
     let ipv4ToPort: Table
     let serviceLB: Table
-    let serviceLBAffinity: Table
+    let serviceSelect: Table
+    let serviceSelectAffinity: Table
+    let serviceSlots: Table
     let aclEgressEndpoint: Table
     let aclEgressRules: Table
     let aclIngressEndpoint: Table
@@ -44,8 +46,11 @@ struct K8sDpSchema: Sendable {
     let arpForward: Action
     let toPod: Action
     let toHost: Action
-    let dnatToBackend: Action
+    let toService: Action
+    let toServiceAffinity: Action
     let dropNoEndpoints: Action
+    let pickSlot: Action
+    let dnatToBackend: Action
     let aclCheck: Action
     let aclAllow: Action
     let aclDeny: Action
@@ -88,7 +93,9 @@ struct K8sDpSchema: Sendable {
         ipv4ToPort = try table("ipv4_to_port", ["hdr.ipv4.dst_addr"])
         let lbFields = ["hdr.ipv4.dst_addr", "hdr.ipv4.protocol", "meta.l4_dst_port"]
         serviceLB = try table("service_lb", lbFields)
-        serviceLBAffinity = try table("service_lb_affinity", lbFields)
+        serviceSelect = try table("service_select", ["meta.service_index"])
+        serviceSelectAffinity = try table("service_select_affinity", ["meta.service_index"])
+        serviceSlots = try table("service_slots", ["meta.service_index", "meta.lb_slot"])
         aclEgressEndpoint = try table("acl_egress_endpoint", ["hdr.ipv4.src_addr"])
         aclEgressRules = try table("acl_egress_rules", ruleFields + ["hdr.ipv4.dst_addr"])
         aclIngressEndpoint = try table("acl_ingress_endpoint", ["hdr.ipv4.dst_addr"])
@@ -97,14 +104,20 @@ struct K8sDpSchema: Sendable {
         arpForward = try action("arp_forward", ["port"])
         toPod = try action("to_pod", ["port", "pod_mac", "gateway_mac"])
         toHost = try action("to_host", ["port", "host_mac"])
-        dnatToBackend = try action("dnat_to_backend", ["backend_ip", "backend_port", "service_index", "timeout_profile"])
+        toService = try action("to_service", ["service_index", "timeout_profile"])
+        toServiceAffinity = try action("to_service_affinity", ["service_index", "timeout_profile"])
         dropNoEndpoints = try action("drop_no_endpoints", ["service_index"])
+        pickSlot = try action("pick_slot", ["slot"])
+        dnatToBackend = try action("dnat_to_backend", ["backend_ip", "backend_port"])
         aclCheck = try action("acl_check", ["acl_id"])
         aclAllow = try action("acl_allow", [])
         aclDeny = try action("acl_deny", [])
 
         serviceBackends = try profile("service_backends")
         serviceBackendsAffinity = try profile("service_backends_affinity")
+        for profile in [serviceBackends, serviceBackendsAffinity] where !(1...Self.maxSlots).contains(profile.maxGroupSize) {
+            throw P4InfoError(.invalidP4Info, "action selector \"\(profile.name)\" has max_group_size \(profile.maxGroupSize); this manager needs 1...\(Self.maxSlots) (one member per slot)")
+        }
         serviceCounterSize = Int(min(try index.counter("service_counters").size, try index.counter("service_drops").size))
     }
 
@@ -113,17 +126,35 @@ struct K8sDpSchema: Sendable {
     /// service).
     var maxServiceIndex: UInt32 { UInt32(max(1, min(serviceCounterSize - 1, Int(UInt16.max)))) }
 
+    /// The most slots (members) a selector group can list: DPDK 22.11's selector takes
+    /// member ids below its group size, 256 for k8s_dp, and P4Runtime member id 0 is invalid.
+    static let maxSlots = 255
+
+    /// Backends one service port can have: one per slot.
+    var slotsPerService: Int { min(serviceBackends.maxGroupSize, serviceBackendsAffinity.maxGroupSize) }
+
     /// Every table and profile the manager writes, for capacity and occupancy reports.
     var managedResources: [(id: UInt32, name: String, capacity: Int)] {
-        [arpToPort, ipv4ToPort, serviceLB, serviceLBAffinity, aclEgressEndpoint, aclEgressRules, aclIngressEndpoint, aclIngressRules]
-            .map { ($0.id, $0.name, $0.size) }
-            + [serviceBackends, serviceBackendsAffinity].map { ($0.id, $0.name + " (members)", $0.size) }
+        managedTables.map { ($0.id, $0.name, $0.size) }
+            + managedProfiles.map { ($0.id, $0.name + " (members)", $0.size) }
     }
 
     /// The tables the manager reads back during reconciliation.
     var managedTables: [Table] {
-        [arpToPort, ipv4ToPort, serviceLB, serviceLBAffinity, aclEgressEndpoint, aclEgressRules, aclIngressEndpoint, aclIngressRules]
+        [
+            arpToPort, ipv4ToPort, serviceLB, serviceSelect, serviceSelectAffinity, serviceSlots,
+            aclEgressEndpoint, aclEgressRules, aclIngressEndpoint, aclIngressRules,
+        ]
     }
+
+    /// Tables whose entries nothing in P4Runtime points at but the data plane reaches through a
+    /// selector group's slot: written before the groups that use them and deleted after, like
+    /// members (see `DataplaneTransaction`).
+    var slotTables: Set<UInt32> { [serviceSlots.id] }
+
+    /// Tables keyed by a service index, which the manager hands out per service port: no
+    /// two owners can want the same entry, so the model does not index them by owner.
+    var perServiceIndexTables: Set<UInt32> { [serviceSelect.id, serviceSelectAffinity.id, serviceSlots.id] }
 
     var managedProfiles: [Profile] { [serviceBackends, serviceBackendsAffinity] }
 }

@@ -15,11 +15,12 @@ struct K8sDpTranslator: Sendable {
 
     // MARK: Node
 
-    /// Default entries (host port), the gateway's ARP entry and the node's addresses.
+    /// Default entries (host port), the gateway's ARP entry, the node's addresses and the
+    /// selectors' slot members.
     func node(_ host: HostInterfaceIntent?) -> OwnerRecord {
         let hostMAC = host.map { EntityBuilding.canonical(bytes: $0.mac.bytes) } ?? EntityBuilding.canonical(0)
         let hostPort = EntityBuilding.canonical(UInt64(settings.hostPort))
-        var record = OwnerRecord()
+        var record = slotMembers()
         record.add(EntityBuilding.defaultEntry(schema.arpToPort, action: EntityBuilding.action(schema.arpForward, [hostPort])))
         record.add(EntityBuilding.defaultEntry(schema.ipv4ToPort, action: EntityBuilding.action(schema.toHost, [hostPort, hostMAC])))
         if let gateway = settings.gatewayIP.ipv4Value {
@@ -63,9 +64,23 @@ struct K8sDpTranslator: Sendable {
 
     // MARK: Services
 
-    /// Per service port: a selector group (its backends, or one drop member when it has none)
-    /// and one entry per frontend address (cluster, external and load-balancer IPs, and the
-    /// node's addresses for a node port).
+    /// Each selector's fixed members: member id k + 1 picks slot k. They are the node's, the
+    /// same for every service, so a service's group only lists the first n of them.
+    func slotMembers() -> OwnerRecord {
+        var record = OwnerRecord()
+        for profile in [schema.serviceBackends, schema.serviceBackendsAffinity] {
+            for slot in 0..<profile.maxGroupSize {
+                record.add(EntityBuilding.member(profile, id: UInt32(slot + 1), action: EntityBuilding.action(schema.pickSlot, [EntityBuilding.canonical(UInt64(slot))])))
+            }
+        }
+        return record
+    }
+
+    /// Per service port, under its service index: one `service_lb` entry per frontend address
+    /// (cluster, external and load-balancer IPs, and the node's addresses for a node port)
+    /// naming the index; and, when it has backends, a selector group listing one slot per
+    /// backend, the `service_select` entry pointing at it, and one `service_slots` entry per
+    /// slot with its backend. Without backends the frontends drop and count.
     func service(_ service: ServiceIntent, nodeAddresses: [UInt32], ids: inout DataplaneIDs) throws -> OwnerRecord {
         var record = OwnerRecord()
         let affinity: Bool
@@ -78,46 +93,48 @@ struct K8sDpTranslator: Sendable {
             affinity = true
             timeoutProfile = settings.timeoutProfile(atLeast: seconds)
         }
-        let table = affinity ? schema.serviceLBAffinity : schema.serviceLB
+        let selectTable = affinity ? schema.serviceSelectAffinity : schema.serviceSelect
         let profile = affinity ? schema.serviceBackendsAffinity : schema.serviceBackends
         let frontends = (service.clusterIPs + service.externalIPs + service.loadBalancerIPs).compactMap(\.ipv4Value)
         for port in service.ports {
             guard let proto = Self.protocolNumbers[port.transport], port.transport != .icmp else {
                 throw IntentError(field: "service \(service.name) port \(port.name).protocol", value: port.transport.rawValue, reason: "cannot be load-balanced")
             }
+            // Sorted so the same endpoints always fill the same slots.
+            let backends = Set(port.backends.filter { $0.address.family == .v4 })
+                .map { (address: $0.address.ipv4Value!, port: $0.port) }
+                .sorted { ($0.address, $0.port) < ($1.address, $1.port) }
+            if backends.count > profile.maxGroupSize {
+                throw IntentError.capacity("service \(service.name) port \(port.name)", "has \(backends.count) backends; action selector \"\(profile.name)\" takes at most \(profile.maxGroupSize) per group")
+            }
             let slot = DataplaneIDs.ServiceSlot(namespace: service.name.namespace, name: service.name.name, port: port.name)
             let index = try ids.service(slot)
             record.services.append(slot)
             let indexBytes = EntityBuilding.canonical(UInt64(index))
-            var memberIDs: [UInt32] = []
-            let backends = port.backends.filter { $0.address.family == .v4 }
+            let frontendAction: P4_V1_Action
             if backends.isEmpty {
-                let memberSlot = DataplaneIDs.MemberSlot(affinity: affinity, service: index, backend: nil)
-                let id = ids.member(memberSlot)
-                record.members.append(memberSlot)
-                memberIDs.append(id)
-                record.add(EntityBuilding.member(profile, id: id, action: EntityBuilding.action(schema.dropNoEndpoints, [indexBytes])))
+                frontendAction = EntityBuilding.action(schema.dropNoEndpoints, [indexBytes])
+            } else {
+                frontendAction = EntityBuilding.action(affinity ? schema.toServiceAffinity : schema.toService, [indexBytes, EntityBuilding.canonical(UInt64(timeoutProfile))])
+                record.add(EntityBuilding.group(profile, id: index, members: (1...UInt32(backends.count)).map { $0 }))
+                record.add(EntityBuilding.groupEntry(selectTable, match: [EntityBuilding.exact(selectTable.field("meta.service_index"), indexBytes)], groupID: index))
+                for (slot, backend) in backends.enumerated() {
+                    record.add(EntityBuilding.entry(
+                        schema.serviceSlots,
+                        match: [
+                            EntityBuilding.exact(schema.serviceSlots.field("meta.service_index"), indexBytes),
+                            EntityBuilding.exact(schema.serviceSlots.field("meta.lb_slot"), EntityBuilding.canonical(UInt64(slot))),
+                        ],
+                        action: EntityBuilding.action(schema.dnatToBackend, [EntityBuilding.canonical(UInt64(backend.address)), EntityBuilding.canonical(UInt64(backend.port))])
+                    ))
+                }
             }
-            for backend in Set(backends).sorted(by: { ($0.address.ipv4Value!, $0.port) < ($1.address.ipv4Value!, $1.port) }) {
-                let memberSlot = DataplaneIDs.MemberSlot(affinity: affinity, service: index, backend: DataplaneIDs.MemberSlot.backend(address: backend.address.ipv4Value!, port: backend.port))
-                let id = ids.member(memberSlot)
-                record.members.append(memberSlot)
-                memberIDs.append(id)
-                record.add(EntityBuilding.member(profile, id: id, action: EntityBuilding.action(schema.dnatToBackend, [
-                    EntityBuilding.canonical(bytes: backend.address.bytes), EntityBuilding.canonical(UInt64(backend.port)),
-                    indexBytes, EntityBuilding.canonical(UInt64(timeoutProfile)),
-                ])))
-            }
-            if profile.maxGroupSize > 0, memberIDs.count > profile.maxGroupSize {
-                throw IntentError.capacity("service \(service.name) port \(port.name)", "has \(memberIDs.count) backends; action selector \"\(profile.name)\" takes at most \(profile.maxGroupSize) per group")
-            }
-            record.add(EntityBuilding.group(profile, id: index, members: memberIDs))
             for address in frontends {
-                record.add(EntityBuilding.groupEntry(table, match: lbMatch(table, address, proto, port.port), groupID: index))
+                record.add(EntityBuilding.entry(schema.serviceLB, match: lbMatch(schema.serviceLB, address, proto, port.port), action: frontendAction))
             }
             if let nodePort = port.nodePort {
                 for address in nodeAddresses {
-                    record.add(EntityBuilding.groupEntry(table, match: lbMatch(table, address, proto, nodePort), groupID: index))
+                    record.add(EntityBuilding.entry(schema.serviceLB, match: lbMatch(schema.serviceLB, address, proto, nodePort), action: frontendAction))
                 }
             }
         }

@@ -122,7 +122,6 @@ extension StateFile {
         key("ids")
         out.append(UInt8(ascii: "{"))
         key("acls", first: true); try array(contents.ids.acls)
-        key("members"); try array(contents.ids.members)
         key("services"); try array(contents.ids.services)
         out.append(UInt8(ascii: "}"))
         key("pods"); try array(contents.pods)

@@ -22,6 +22,13 @@ enum TargetKey: Hashable, Sendable {
         }
     }
 
+    /// The rank with the entries of `slotTables` counted as members: the data plane reaches
+    /// them through a group's slot, so they must be there before the group and stay after it.
+    func rank(slotTables: Set<UInt32>) -> Int {
+        if case .entry(let table, _, _) = self, slotTables.contains(table) { return 0 }
+        return rank
+    }
+
     /// The table or action profile this object occupies, for capacity accounting.
     var resource: UInt32 {
         switch self {
