@@ -7,8 +7,9 @@ Forwarding (bench_dpdk_net): two pod namespaces wired like the agent's veth pool
 1. kernel path: the root namespace routes between them and an nftables DNAT plays the
    Service (kube-proxy's way);
 2. dpdk path: the same namespaces and links, the root ends now infra-p4-dpdk's af_packet
-   ports, k8s_dp programmed over P4Runtime with the two routes and the Service (one member,
-   one selector group, one service_lb entry).
+   ports, k8s_dp programmed over P4Runtime with the two routes and the Service (one slot
+   member, its service_slots entry, one selector group, the service_select and service_lb
+   entries).
 For each path, pod-to-pod and pod-to-Service: packets/s with trafgen (netsniff-ng) sending
 60-byte frames (64 with the FCS) and 1514-byte frames (1500-byte IP packets) from pod A,
 counting what pod B's eth0 receives; and UDP round-trip latency with sockperf ping-pong
@@ -145,10 +146,9 @@ def program_forwarding(client: PythonClient, ids: prog.Ids, pods: net.Pods) -> N
     insert = pb.Update.INSERT
     client.write([pb.Update(type=insert, entity=prog.route(pb, ids, address(pod.address), port, mac(pod.mac), gateway))
                   for port, pod in enumerate(pods.pods)])
-    client.write([pb.Update(type=insert, entity=prog.member(pb, ids, 1, address(pods.b.address), net.LATENCY_PORT, 1))])
-    client.write([pb.Update(type=insert, entity=pb.Entity(action_profile_group=pb.ActionProfileGroup(
-        action_profile_id=ids.profile, group_id=1, members=[pb.ActionProfileGroup.Member(member_id=1, weight=1)])))])
-    client.write([pb.Update(type=insert, entity=prog.service_entry(pb, ids, address(pods.service), net.SERVICE_PORT, 17, group_id=1))])
+    for update in prog.service_updates(pb, ids, 1, address(pods.service), net.SERVICE_PORT, 17,
+                                       (address(pods.b.address), net.LATENCY_PORT)):
+        client.write([update])
 
 
 def measure_path(pods: net.Pods, args, work: Path) -> dict:

@@ -1,14 +1,13 @@
 """Programming workloads of scripts/bench-dpdk (see bench_dpdk.py), each run the same way
 into infra-p4-dpdk and into infra-p4-emulator so the difference is the target's.
 
-- `bulk_services`: per service, `backends` service_backends members and one service_lb entry
-  pointing at its first member (a Python grpcio P4Runtime client, Writes of 64 updates, one
-  after another). No selector groups: DPDK 22.11's selector only takes member ids below its
-  group size (64 for k8s_dp), so 10,000 services' groups cannot be committed (`intents`
-  shows where the manager's own workload stops).
-- `service_changes`: with those services present, one service's backend replaced, as the
-  manager does it: insert the new member, point the entry at it, delete the old member
-  (three Writes), timed from the first request to the last answer.
+- `bulk_services`: the objects infra-manager writes for `services` services of `backends`
+  backends (bench-programming's baseline: per service its service_slots entries, its
+  selector group, its service_select and service_lb entries; Writes of 64 updates, one after
+  another; the selector's slot members before, untimed).
+- `service_changes`: with those services present, one service's first backend replaced, as
+  the manager does it: one Write modifying that slot's service_slots entry, timed from the
+  request to the answer (the group and the other entries do not change).
 - `acl_rules`: wildcard-table rules (acl_egress_rules, a port range each) written one update
   per Write and then 64 per Write: DPDK rebuilds a wildcard table on every commit, so this
   shows what one commit per Write saves.
@@ -21,14 +20,14 @@ from __future__ import annotations
 import statistics
 import time
 
-from bench_programming import PythonClient, Schema, canonical, service_addresses
+from bench_programming import PythonClient, Schema, baseline_bulk, baseline_members, canonical, exact, service_addresses
 
 UPDATES_PER_WRITE = 64
 
 
 class Ids(Schema):
-    """The P4Info ids these workloads use: bench-programming's Schema (service_lb, its
-    fields, service_backends, dnat_to_backend and its params) plus the ACL and route tables."""
+    """The P4Info ids these workloads use: bench-programming's Schema (the Service tables,
+    their fields, actions and the selector) plus the ACL and route tables."""
 
     def __init__(self, info):
         super().__init__(info)
@@ -45,29 +44,43 @@ class Ids(Schema):
         self.to_pod_params = {p.name: p.id for p in to_pod.params}
 
 
-def member(pb, ids: Ids, member_id: int, address: int, port: int, service: int):
-    params = ids.params
-    return pb.Entity(action_profile_member=pb.ActionProfileMember(
-        action_profile_id=ids.profile, member_id=member_id,
-        action=pb.Action(action_id=ids.dnat, params=[
-            pb.Action.Param(param_id=params["backend_ip"], value=canonical(address)),
-            pb.Action.Param(param_id=params["backend_port"], value=canonical(port)),
-            pb.Action.Param(param_id=params["service_index"], value=canonical(service)),
-            pb.Action.Param(param_id=params["timeout_profile"], value=canonical(1)),
-        ])))
-
-
-def service_entry(pb, ids: Ids, address: int, port: int, protocol: int, *, member_id: int = 0, group_id: int = 0):
-    fields = ids.fields
-    action = pb.TableAction(action_profile_group_id=group_id) if group_id else pb.TableAction(action_profile_member_id=member_id)
+def slot_entry(pb, ids: Ids, service: int, slot: int, address: int, port: int):
+    """service_slots: slot `slot` of service index `service` DNATs to address:port."""
+    fields = ids.slots_fields
     return pb.Entity(table_entry=pb.TableEntry(
-        table_id=ids.table,
-        match=sorted([
-            pb.FieldMatch(field_id=fields["hdr.ipv4.dst_addr"], exact=pb.FieldMatch.Exact(value=canonical(address))),
-            pb.FieldMatch(field_id=fields["hdr.ipv4.protocol"], exact=pb.FieldMatch.Exact(value=canonical(protocol))),
-            pb.FieldMatch(field_id=fields["meta.l4_dst_port"], exact=pb.FieldMatch.Exact(value=canonical(port))),
-        ], key=lambda m: m.field_id),
-        action=action))
+        table_id=ids.slots_table,
+        match=sorted([exact(pb, fields["meta.service_index"], service), exact(pb, fields["meta.lb_slot"], slot)], key=lambda m: m.field_id),
+        action=pb.TableAction(action=pb.Action(action_id=ids.dnat, params=[
+            pb.Action.Param(param_id=ids.params["backend_ip"], value=canonical(address)),
+            pb.Action.Param(param_id=ids.params["backend_port"], value=canonical(port)),
+        ]))))
+
+
+def service_updates(pb, ids: Ids, service: int, address: int, port: int, protocol: int, backend: tuple[int, int]) -> list:
+    """A service with one backend, in dependency order: slot member 1 (slot 0), the slot's
+    entry, group `service` listing it, the select entry and the frontend (to_service, timeout
+    profile 1). Each as its own Write, so it works on a target that reorders within one."""
+    insert = pb.Update.INSERT
+    select_fields, fields = ids.select_fields, ids.fields
+    return [
+        pb.Update(type=insert, entity=pb.Entity(action_profile_member=pb.ActionProfileMember(
+            action_profile_id=ids.profile, member_id=1, action=pb.Action(action_id=ids.pick_slot, params=[
+                pb.Action.Param(param_id=ids.pick_slot_params["slot"], value=canonical(0))])))),
+        pb.Update(type=insert, entity=slot_entry(pb, ids, service, 0, *backend)),
+        pb.Update(type=insert, entity=pb.Entity(action_profile_group=pb.ActionProfileGroup(
+            action_profile_id=ids.profile, group_id=service, members=[pb.ActionProfileGroup.Member(member_id=1, weight=1)]))),
+        pb.Update(type=insert, entity=pb.Entity(table_entry=pb.TableEntry(
+            table_id=ids.select_table, match=[exact(pb, select_fields["meta.service_index"], service)],
+            action=pb.TableAction(action_profile_group_id=service)))),
+        pb.Update(type=insert, entity=pb.Entity(table_entry=pb.TableEntry(
+            table_id=ids.table,
+            match=sorted([exact(pb, fields["hdr.ipv4.dst_addr"], address), exact(pb, fields["hdr.ipv4.protocol"], protocol),
+                          exact(pb, fields["meta.l4_dst_port"], port)], key=lambda m: m.field_id),
+            action=pb.TableAction(action=pb.Action(action_id=ids.to_service, params=[
+                pb.Action.Param(param_id=ids.to_service_params["service_index"], value=canonical(service)),
+                pb.Action.Param(param_id=ids.to_service_params["timeout_profile"], value=canonical(1)),
+            ]))))),
+    ]
 
 
 def route(pb, ids: Ids, address: int, port: int, pod_mac: bytes, gateway_mac: bytes):
@@ -91,43 +104,25 @@ def write_all(client: PythonClient, updates: list, per_write: int) -> int:
 
 
 def bulk_services(client: PythonClient, ids: Ids, services: int, backends: int) -> dict:
-    pb = client.pb
-    insert = pb.Update.INSERT
-    began = time.perf_counter()
-    members, entries = [], []
-    for i in range(services):
-        cluster_ip, targets = service_addresses(i, backends)
-        for k, (address, port) in enumerate(targets):
-            members.append(pb.Update(type=insert, entity=member(pb, ids, i * backends + k + 1, address, port, i + 1)))
-        entries.append(pb.Update(type=insert, entity=service_entry(pb, ids, cluster_ip, 80, 6, member_id=i * backends + 1)))
-    writes = write_all(client, members, UPDATES_PER_WRITE) + write_all(client, entries, UPDATES_PER_WRITE)
-    seconds = time.perf_counter() - began
-    objects = len(members) + len(entries)
-    return {"services": services, "backends": backends, "objects": objects, "writes": writes,
-            "seconds": seconds, "objectsPerSecond": objects / seconds}
+    baseline_members(client, ids)
+    out = baseline_bulk(client, ids, services, backends, batch=services)
+    return {"services": services, "backends": backends, "objects": out["objects"], "writes": out["writes"],
+            "seconds": out["bulkSeconds"], "objectsPerSecond": out["objectsPerSecond"]}
 
 
 def service_changes(client: PythonClient, ids: Ids, services: int, backends: int, changes: int) -> dict:
-    """Service i (spread over the table) gets a new first backend: insert member, repoint the
-    entry, delete the old member."""
+    """Service i (spread over the table) gets a new first backend: its slot 0 entry is
+    modified (one Write), as the manager does it."""
     pb = client.pb
     samples = []
-    next_id = services * backends + 1
-    current = {}
     for n in range(changes):
         i = (n * 7919) % services
-        cluster_ip, targets = service_addresses(i, backends)
-        old = current.get(i, i * backends + 1)
-        new = next_id
-        next_id += 1
+        _, targets = service_addresses(i, backends)
         address, port = targets[0]
+        update = pb.Update(type=pb.Update.MODIFY, entity=slot_entry(pb, ids, i + 1, 0, address, port + 1 + n))
         began = time.perf_counter()
-        client.write([pb.Update(type=pb.Update.INSERT, entity=member(pb, ids, new, address, port + 1 + n, i + 1))])
-        client.write([pb.Update(type=pb.Update.MODIFY, entity=service_entry(pb, ids, cluster_ip, 80, 6, member_id=new))])
-        client.write([pb.Update(type=pb.Update.DELETE, entity=pb.Entity(action_profile_member=pb.ActionProfileMember(
-            action_profile_id=ids.profile, member_id=old)))])
+        client.write([update])
         samples.append(time.perf_counter() - began)
-        current[i] = new
     return summary(samples)
 
 

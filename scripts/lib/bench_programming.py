@@ -16,8 +16,10 @@ a target, against a plain Python P4Runtime client writing the same objects in th
 3. Python baseline: a second, fresh emulator; an in-process grpcio client (p4runtime stubs
    generated here from protos/ by grpc_tools; the upb protobuf backend) arbitrates, pushes
    the same P4Info and writes the objects the manager writes for the same services, in the
-   manager's order (per batch of services: members, then groups, then entries, Write
-   requests of 64 updates, one after another). The emulator is read back the same way.
+   manager's order (the 255 slot members of the selector first, untimed, as the manager
+   writes them when the target becomes ready; then per batch of services: slot entries,
+   then groups, then service_select and service_lb entries, Write requests of 64 updates,
+   one after another). The emulator is read back the same way.
 4. A table with both, their ratio, the change latency and the RSS, printed and written with
    the run's conditions into docs/benchmarks.md between the bench-programming markers.
 """
@@ -111,13 +113,23 @@ class Schema:
 
     def __init__(self, info):
         one = self.one
-        table = one(info.tables, "service_lb")
-        self.table = table.preamble.id
-        self.fields = {f.name: f.id for f in table.match_fields}
-        self.profile = one(info.action_profiles, "service_backends").preamble.id
-        action = one(info.actions, "dnat_to_backend")
-        self.dnat = action.preamble.id
-        self.params = {p.name: p.id for p in action.params}
+
+        def table(name):
+            found = one(info.tables, name)
+            return found.preamble.id, {f.name: f.id for f in found.match_fields}
+
+        def action(name):
+            found = one(info.actions, name)
+            return found.preamble.id, {p.name: p.id for p in found.params}
+
+        self.table, self.fields = table("service_lb")
+        self.select_table, self.select_fields = table("service_select")
+        self.slots_table, self.slots_fields = table("service_slots")
+        profile = one(info.action_profiles, "service_backends")
+        self.profile, self.slots = profile.preamble.id, profile.max_group_size
+        self.to_service, self.to_service_params = action("to_service")
+        self.dnat, self.params = action("dnat_to_backend")
+        self.pick_slot, self.pick_slot_params = action("pick_slot")
 
 
 class PythonClient:
@@ -176,81 +188,109 @@ class PythonClient:
         self.channel.close()
 
 
+def exact(pb, field_id: int, value: int):
+    return pb.FieldMatch(field_id=field_id, exact=pb.FieldMatch.Exact(value=canonical(value)))
+
+
+def baseline_members(client: PythonClient, schema: Schema) -> None:
+    """The selector's slot members (member k + 1 picks slot k), which the manager writes once
+    when the target becomes ready, before any service: not part of the timed load."""
+    pb = client.pb
+    members = [pb.Update(type=pb.Update.INSERT, entity=pb.Entity(action_profile_member=pb.ActionProfileMember(
+        action_profile_id=schema.profile, member_id=slot + 1,
+        action=pb.Action(action_id=schema.pick_slot, params=[
+            pb.Action.Param(param_id=schema.pick_slot_params["slot"], value=canonical(slot))]))))
+        for slot in range(schema.slots)]
+    for chunk in range(0, len(members), UPDATES_PER_WRITE):
+        client.write(members[chunk:chunk + UPDATES_PER_WRITE])
+
+
 def baseline_bulk(client: PythonClient, schema: Schema, services: int, backends: int, batch: int) -> dict:
     """Builds and writes the manager's objects for `services` services; returns timings.
 
-    Service i gets service index and group id i + 1 and member ids i * backends + 1 ...
-    (the manager allocates the same ranges, in the order it meets the services). Per batch
-    of `batch` services, as one UpsertServices request reaches the target: every member,
-    then every group, then every entry, in Write requests of 64 updates, one after another."""
+    Service i gets service index and group id i + 1 (the manager allocates the same range, in
+    the order it meets the services); its backends fill slots 0 ... backends - 1 in address
+    order. Per batch of `batch` services, as one UpsertServices request reaches the target:
+    every slot entry, then every group, then every service_select and service_lb entry, in
+    Write requests of 64 updates, one after another."""
     pb = client.pb
     insert = pb.Update.INSERT
-    fields, params = schema.fields, schema.params
-    proto_tcp, port80, timeout = canonical(6), canonical(80), canonical(TIMEOUT_PROFILE)
+    fields, select_fields, slot_fields = schema.fields, schema.select_fields, schema.slots_fields
     writes = 0
     cpu0 = time.process_time()
     began = time.perf_counter()
     for start in range(0, services, batch):
-        members, groups, entries = [], [], []
+        slots, groups, entries = [], [], []
         for i in range(start, min(start + batch, services)):
             index = i + 1
-            index_bytes = canonical(index)
             cluster_ip, targets = service_addresses(i, backends)
-            ids = []
-            for k, (address, port) in enumerate(targets):
-                member_id = i * backends + k + 1
-                ids.append(member_id)
-                members.append(pb.Update(type=insert, entity=pb.Entity(action_profile_member=pb.ActionProfileMember(
-                    action_profile_id=schema.profile, member_id=member_id,
-                    action=pb.Action(action_id=schema.dnat, params=[
-                        pb.Action.Param(param_id=params["backend_ip"], value=canonical(address)),
-                        pb.Action.Param(param_id=params["backend_port"], value=canonical(port)),
-                        pb.Action.Param(param_id=params["service_index"], value=index_bytes),
-                        pb.Action.Param(param_id=params["timeout_profile"], value=timeout),
-                    ])))))
+            for slot, (address, port) in enumerate(targets):
+                slots.append(pb.Update(type=insert, entity=pb.Entity(table_entry=pb.TableEntry(
+                    table_id=schema.slots_table,
+                    match=sorted([exact(pb, slot_fields["meta.service_index"], index), exact(pb, slot_fields["meta.lb_slot"], slot)],
+                                 key=lambda m: m.field_id),
+                    action=pb.TableAction(action=pb.Action(action_id=schema.dnat, params=[
+                        pb.Action.Param(param_id=schema.params["backend_ip"], value=canonical(address)),
+                        pb.Action.Param(param_id=schema.params["backend_port"], value=canonical(port)),
+                    ]))))))
             groups.append(pb.Update(type=insert, entity=pb.Entity(action_profile_group=pb.ActionProfileGroup(
                 action_profile_id=schema.profile, group_id=index,
-                members=[pb.ActionProfileGroup.Member(member_id=m, weight=1) for m in sorted(ids)]))))
+                members=[pb.ActionProfileGroup.Member(member_id=slot + 1, weight=1) for slot in range(len(targets))]))))
+            entries.append(pb.Update(type=insert, entity=pb.Entity(table_entry=pb.TableEntry(
+                table_id=schema.select_table, match=[exact(pb, select_fields["meta.service_index"], index)],
+                action=pb.TableAction(action_profile_group_id=index)))))
             entries.append(pb.Update(type=insert, entity=pb.Entity(table_entry=pb.TableEntry(
                 table_id=schema.table,
                 match=sorted([
-                    pb.FieldMatch(field_id=fields["hdr.ipv4.dst_addr"], exact=pb.FieldMatch.Exact(value=canonical(cluster_ip))),
-                    pb.FieldMatch(field_id=fields["hdr.ipv4.protocol"], exact=pb.FieldMatch.Exact(value=proto_tcp)),
-                    pb.FieldMatch(field_id=fields["meta.l4_dst_port"], exact=pb.FieldMatch.Exact(value=port80)),
+                    exact(pb, fields["hdr.ipv4.dst_addr"], cluster_ip), exact(pb, fields["hdr.ipv4.protocol"], 6),
+                    exact(pb, fields["meta.l4_dst_port"], 80),
                 ], key=lambda m: m.field_id),
-                action=pb.TableAction(action_profile_group_id=index)))))
-        for phase in (members, groups, entries):
+                action=pb.TableAction(action=pb.Action(action_id=schema.to_service, params=[
+                    pb.Action.Param(param_id=schema.to_service_params["service_index"], value=canonical(index)),
+                    pb.Action.Param(param_id=schema.to_service_params["timeout_profile"], value=canonical(TIMEOUT_PROFILE)),
+                ]))))))
+        for phase in (slots, groups, entries):
             for chunk in range(0, len(phase), UPDATES_PER_WRITE):
                 client.write(phase[chunk:chunk + UPDATES_PER_WRITE])
                 writes += 1
     elapsed = time.perf_counter() - began
-    objects = services * (backends + 2)
+    objects = services * (backends + 3)
     return {"client": "python-grpcio", "services": services, "backendsPerService": backends, "objects": objects,
             "bulkSeconds": elapsed, "objectsPerSecond": objects / elapsed, "writes": writes,
             "clientCPUSeconds": time.process_time() - cpu0}
 
 
 def read_back(client: PythonClient, schema: Schema) -> dict:
-    """Counts and an id-free fingerprint of what the target holds for the service tables:
-    members by (backend ip, port, timeout profile), groups by size, entries by match."""
+    """Counts and an id-free fingerprint of what the target holds for the services: slot
+    entries by (slot, backend ip, port), groups by size, service_lb entries by match and
+    timeout profile, and whether every service_select entry points at a group."""
     pb = client.pb
-    members = client.read(pb.Entity(action_profile_member=pb.ActionProfileMember(action_profile_id=schema.profile)))
+    slots = client.read(pb.Entity(table_entry=pb.TableEntry(table_id=schema.slots_table)))
     groups = client.read(pb.Entity(action_profile_group=pb.ActionProfileGroup(action_profile_id=schema.profile)))
+    selects = client.read(pb.Entity(table_entry=pb.TableEntry(table_id=schema.select_table)))
     entries = client.read(pb.Entity(table_entry=pb.TableEntry(table_id=schema.table)))
-    ip_id, port_id, profile_id = (schema.params[n] for n in ("backend_ip", "backend_port", "timeout_profile"))
+    slot_field = schema.slots_fields["meta.lb_slot"]
+    profile_param = schema.to_service_params["timeout_profile"]
 
-    def member_key(entity):
-        values = {p.param_id: p.value for p in entity.action_profile_member.action.params}
-        return (values.get(ip_id), values.get(port_id), values.get(profile_id))
+    def slot_key(entity):
+        entry = entity.table_entry
+        slot = [m.exact.value for m in entry.match if m.field_id == slot_field]
+        return (slot, tuple(p.value for p in entry.action.action.params))
+
+    def entry_key(entity):
+        entry = entity.table_entry
+        profile = [p.value for p in entry.action.action.params if p.param_id == profile_param]
+        return (tuple(m.exact.value for m in entry.match), entry.action.action.action_id, profile)
 
     fingerprint = (
-        sorted(member_key(e) for e in members),
+        sorted(slot_key(e) for e in slots),
         sorted(len(e.action_profile_group.members) for e in groups),
-        sorted(tuple(m.exact.value for m in e.table_entry.match) for e in entries),
-        all(e.table_entry.action.action_profile_group_id for e in entries),
+        sorted(entry_key(e) for e in entries),
+        len(selects), all(e.table_entry.action.action_profile_group_id for e in selects),
     )
-    return {"members": len(members), "groups": len(groups), "entries": len(entries),
-            "total": len(members) + len(groups) + len(entries), "fingerprint": hash(repr(fingerprint))}
+    total = len(slots) + len(groups) + len(selects) + len(entries)
+    return {"slots": len(slots), "groups": len(groups), "entries": len(selects) + len(entries),
+            "total": total, "fingerprint": hash(repr(fingerprint))}
 
 
 # --------------------------------------------------------------------------------------
@@ -398,10 +438,10 @@ def render(r: dict) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
         f"| infra-manager (intents from infra-programming-bench) | {fmt(swift['objects'])} | {swift['bulkSeconds']:.2f} | "
         f"{fmt(swift['objectsPerSecond'])} | {cpu['swift_client']:.2f} | {cpu['swift_emulator']:.2f} | {cpu['manager']:.2f} | "
-        f"{r['readback_swift']['members']} members, {r['readback_swift']['groups']} groups, {r['readback_swift']['entries']} entries |",
+        f"{r['readback_swift']['slots']} slot entries, {r['readback_swift']['groups']} groups, {r['readback_swift']['entries']} other entries |",
         f"| Python grpcio P4Runtime client (baseline) | {fmt(python['objects'])} | {python['bulkSeconds']:.2f} | "
         f"{fmt(python['objectsPerSecond'])} | {python['clientCPUSeconds']:.2f} | {cpu['python_emulator']:.2f} | – | "
-        f"{r['readback_python']['members']} members, {r['readback_python']['groups']} groups, {r['readback_python']['entries']} entries |",
+        f"{r['readback_python']['slots']} slot entries, {r['readback_python']['groups']} groups, {r['readback_python']['entries']} other entries |",
         f"| **manager / Python** | | | **{ratio:.2f}×** | | | | same objects (ids aside): {'yes' if r['same_objects'] else '**no**'} |",
     ]
     latency = [
@@ -456,8 +496,6 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=500, help="services per UpsertServices request (and per baseline batch)")
     parser.add_argument("--changes", type=int, default=2_000)
     parser.add_argument("--p4info", type=Path, help=f"default: {COMMITTED_P4INFO.relative_to(ROOT)}, else {SCRATCH_P4INFO}")
-    parser.add_argument("--member-capacity", type=int, default=131_072,
-                        help="selector size to use when the P4Info's is smaller than services x backends")
     parser.add_argument("--max-seconds", type=float, default=3600.0, help="cap per infra-programming-bench run")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--no-docs", action="store_true")
@@ -487,20 +525,7 @@ def main() -> int:
 
         info = p4info_pb2.P4Info()
         text_format.Parse(p4info.read_text(), info)
-        # k8s_dp's selectors hold 16,384 members; 10,000 services x 10 backends need 100,000.
-        # Both runs then use a copy of the P4Info with only the selector sizes raised.
-        needed = args.services * args.backends
-        raised, original = [], []
-        for profile in info.action_profiles:
-            if profile.size and profile.size < needed and args.member_capacity > profile.size:
-                raised.append(f"{profile.preamble.alias or profile.preamble.name} {profile.size:,} → {args.member_capacity:,}")
-                original.append(profile.size)
-                profile.size = args.member_capacity
         pipeline = p4info
-        if raised:
-            pipeline = work / "k8s_dp.p4info.txtpb"
-            pipeline.write_text(text_format.MessageToString(info))
-            log(f"{p4info.name} holds too few members for {needed:,}; selector sizes raised in a copy: {', '.join(raised)}")
         schema = Schema(info)
         stubs = support.import_stubs(support.generate_stubs(work / "stubs"))
 
@@ -565,6 +590,7 @@ def main() -> int:
         try:
             client.arbitrate()
             client.set_pipeline(info)
+            baseline_members(client, schema)
             e1 = proc_status(emulator2.process.pid)["cpu"]
             profiler.start("python", {"emulator": emulator2.process.pid})
             python = baseline_bulk(client, schema, args.services, args.backends, args.batch)
@@ -576,7 +602,7 @@ def main() -> int:
             client.close()
         emulator2.stop()
 
-        expected = args.services * (args.backends + 2)
+        expected = args.services * (args.backends + 3)
         for name, counted in (("manager", readback_swift), ("python", readback_python)):
             if counted["total"] != expected:
                 log(f"warning: the {name} run's emulator holds {counted['total']} service objects, not {expected}")
@@ -603,25 +629,23 @@ def main() -> int:
                        f"{toolchain[0] if toolchain else '?'}"),
             ("TLS", "mutual TLS 1.3 on every link: agent → manager (agent identity), manager → emulator and Python "
                     "client → emulator (p4rt-client identity; the emulator presents infrap4d), all from one infra-pki PKI"),
-            ("Pipeline", f"{p4info_label}" + (f", with the selector sizes raised ({'; '.join(raised)}): the committed "
-                         f"P4Info holds {min(original, default=0):,} members per selector, "
-                         f"fewer than the {needed:,} this workload needs (the manager refuses the rest with RESOURCE_EXHAUSTED)"
-                         if raised else "") + "; emulator infra-p4-emulator --device-id 1, log level info"),
+            ("Pipeline", f"{p4info_label}; emulator infra-p4-emulator --device-id 1, log level info"),
             ("Workload", f"{args.services:,} services × 1 port (TCP 80) × {args.backends} backends = "
-                         f"{expected:,} objects ({args.services * args.backends:,} members of service_backends, "
-                         f"{args.services:,} groups, {args.services:,} service_lb entries); BulkServices' formula"),
+                         f"{expected:,} objects ({args.services * args.backends:,} service_slots entries, "
+                         f"{args.services:,} groups, {args.services:,} service_select and {args.services:,} service_lb entries; "
+                         "the selectors' slot members are written before, untimed); BulkServices' formula"),
             ("Manager side", f"UpsertServices of {args.batch} services, one after another; the manager answers after "
                              f"the target acknowledged every Write; Writes of {UPDATES_PER_WRITE} updates "
-                             f"(members, then groups, then entries), up to {MANAGER_WRITES_IN_FLIGHT} Writes of a phase "
+                             f"(slot entries, then groups, then entries), up to {MANAGER_WRITES_IN_FLIGHT} Writes of a phase "
                              "in flight, manager log level warning"),
             ("Python side", f"grpcio {grpc.__version__}, protobuf {google.protobuf.__version__} "
                             f"({api_implementation.Type()} backend), Python {platform.python_version()}; "
-                            f"per {args.batch} services: members, groups, entries in Writes of {UPDATES_PER_WRITE}, "
+                            f"per {args.batch} services: slot entries, groups, entries in Writes of {UPDATES_PER_WRITE}, "
                             "one after another; timed from the first object built to the last Write acknowledged"),
             ("Changes", f"after the load, a second infra-programming-bench run re-sends all {args.services:,} services "
                         f"unchanged ({changes['bulkSeconds']:.2f} s, nothing written to the target), then times "
                         f"{args.changes:,} UpsertServices of one service each whose last backend moved to another port "
-                        "(one member deleted, one inserted, the group modified)"),
+                        "(one service_slots entry modified, nothing else)"),
             ("CPU", "user + system seconds of each process during the bulk load (/proc/<pid>/stat; the clients' own "
                     "from getrusage / process_time)"),
             ("PKI", f"pki/profile.yaml, made by {args.pki_tool or 'the release infra-pki'} (not measured)"),
