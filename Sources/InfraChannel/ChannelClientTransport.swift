@@ -27,6 +27,9 @@ public typealias InfraIdentityRole = InfraIdentity.Role
 public enum ChannelClientTransport {
     /// `maximumReconnectDelay` caps the wait between connection attempts after the peer went
     /// away (the delay doubles from 100 ms up to it).
+    /// How often a client pings the manager; `ChannelServerTransport` accepts this rate.
+    public static let keepaliveInterval: Duration = .seconds(15)
+
     public static func make(
         address: ChannelAddress,
         security: ClientSecurity,
@@ -37,7 +40,7 @@ public enum ChannelClientTransport {
         config.backoff = .init(initial: .milliseconds(100), max: maximumReconnectDelay, multiplier: 2, jitter: 0.2)
         // HTTP/2 pings find a silently dead manager (an IPU reboot drops no FIN), which
         // ends the agent's open Attach stream and starts its reconnect loop.
-        config.connection.keepalive = .init(time: .seconds(15), timeout: .seconds(10), allowWithoutCalls: true)
+        config.connection.keepalive = .init(time: keepaliveInterval, timeout: .seconds(10), allowWithoutCalls: true)
         switch security {
         case .insecure:
             return try HTTP2ClientTransport.Posix(target: address.clientTarget, transportSecurity: .plaintext, config: config)

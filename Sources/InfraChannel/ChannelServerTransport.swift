@@ -22,6 +22,13 @@ public enum ChannelServerTransport {
     ) throws -> HTTP2ServerTransport.Posix {
         var config = HTTP2ServerTransport.Posix.Config.defaults
         config.rpc.maxRequestPayloadSize = maxRequestBytes
+        // Our clients ping every 15 s, also during a call that sends nothing for a while (a
+        // large UpsertServices into a slow target). The transport's default tolerates one ping
+        // per 5 minutes then and answered the third one with GOAWAY, which cut a 10,000-service
+        // load into infra-p4-dpdk ("Stream unexpectedly closed").
+        config.connection.keepalive.clientBehavior = .init(
+            minPingIntervalWithoutCalls: ChannelClientTransport.keepaliveInterval - .seconds(5), allowWithoutCalls: true
+        )
         switch security {
         case .insecure:
             return HTTP2ServerTransport.Posix(
