@@ -130,9 +130,6 @@ struct K8sDpSchema: Sendable {
     /// member ids below its group size, 256 for k8s_dp, and P4Runtime member id 0 is invalid.
     static let maxSlots = 255
 
-    /// Backends one service port can have: one per slot.
-    var slotsPerService: Int { min(serviceBackends.maxGroupSize, serviceBackendsAffinity.maxGroupSize) }
-
     /// Every table and profile the manager writes, for capacity and occupancy reports.
     var managedResources: [(id: UInt32, name: String, capacity: Int)] {
         managedTables.map { ($0.id, $0.name, $0.size) }
