@@ -88,7 +88,7 @@ let package = Package(
         .target(name: "P4RuntimeAPI", dependencies: [grpcCore, grpcProtobuf, swiftProtobuf], exclude: ["README.md"]),
         .target(name: "P4Info", dependencies: ["P4RuntimeAPI", swiftProtobuf], exclude: ["README.md"]),
         .target(name: "P4RuntimeClient", dependencies: [
-            "P4RuntimeAPI", "P4Info", "InfraChannel", grpcCore, grpcPosix, swiftProtobuf, logging,
+            "P4RuntimeAPI", "P4Info", "InfraChannel", grpcCore, grpcPosix, grpcProtobuf, swiftProtobuf, logging,
         ], exclude: ["README.md"]),
         .target(name: "P4RuntimeServer", dependencies: [
             "P4RuntimeAPI", "P4Info", grpcCore, swiftProtobuf, logging,

@@ -1,3 +1,5 @@
+import GRPCCore
+import GRPCProtobuf
 import P4RuntimeAPI
 
 extension P4RuntimeClient {
@@ -13,6 +15,12 @@ extension P4RuntimeClient {
     /// committed. The updates of one call carry no order: the server may reorder a batch and
     /// requests may overlap, so dependent updates (member → group → entry) go in separate calls.
     public func write(_ updates: [P4_V1_Update], atomicity: P4_V1_WriteRequest.Atomicity = .continueOnError) async throws {
+        try await write(encoded: updates.map(P4EncodedUpdate.init), atomicity: atomicity)
+    }
+
+    /// `write(_:atomicity:)` for updates whose entities are already encoded: they go into the
+    /// requests as they are, without a decode and encode per object.
+    public func write(encoded updates: [P4EncodedUpdate], atomicity: P4_V1_WriteRequest.Atomicity = .continueOnError) async throws {
         let size = atomicity == .continueOnError ? configuration.maxUpdatesPerWrite : max(1, updates.count)
         let inFlight = atomicity == .continueOnError ? configuration.maxWritesInFlight : 1
         var failures: [P4UpdateFailure] = []
@@ -20,7 +28,7 @@ extension P4RuntimeClient {
             // One request (every small change): no child task to hop through.
             guard !updates.isEmpty else { return }
             do {
-                try await writeRequest(updates, atomicity: atomicity)
+                try await writeRequest(updates[...], atomicity: atomicity)
             } catch let error as P4RuntimeError where error.code == .updatesFailed {
                 failures = error.failures
             }
@@ -36,7 +44,7 @@ extension P4RuntimeClient {
     /// `updates` in requests of `size`, up to `inFlight` at a time; returns the per-update
     /// failures (indexes into `updates`) and throws the first RPC-wide failure.
     private func writeConcurrently(
-        _ updates: [P4_V1_Update], size: Int, inFlight: Int, atomicity: P4_V1_WriteRequest.Atomicity
+        _ updates: [P4EncodedUpdate], size: Int, inFlight: Int, atomicity: P4_V1_WriteRequest.Atomicity
     ) async throws -> [P4UpdateFailure] {
         var failures: [P4UpdateFailure] = []
         var starts = stride(from: 0, to: updates.count, by: size).makeIterator()
@@ -45,7 +53,7 @@ extension P4RuntimeClient {
             var running = 0
             while true {
                 while running < inFlight, stopped == nil, let start = starts.next() {
-                    let batch = Array(updates[start..<min(start + size, updates.count)])
+                    let batch = updates[start..<min(start + size, updates.count)]
                     group.addTask {
                         do {
                             try await self.writeRequest(batch, atomicity: atomicity)
@@ -79,15 +87,21 @@ extension P4RuntimeClient {
     }
 
     /// One Write request.
-    private func writeRequest(_ updates: [P4_V1_Update], atomicity: P4_V1_WriteRequest.Atomicity) async throws {
-        let request = P4_V1_WriteRequest.with {
+    private func writeRequest(_ updates: ArraySlice<P4EncodedUpdate>, atomicity: P4_V1_WriteRequest.Atomicity) async throws {
+        let header = P4_V1_WriteRequest.with {
             $0.deviceID = configuration.deviceID
             $0.role = roleName
             $0.electionID = configuration.electionID.proto
-            $0.updates = updates
             $0.atomicity = atomicity
         }
-        _ = try await call("Write", count: updates.count) { try await self.stub.write(request) }
+        let request = ClientRequest(message: EncodedWriteRequest(header: header, updates: updates))
+        _ = try await call("Write", count: updates.count) {
+            try await grpc.unary(
+                request: request, descriptor: P4_V1_P4Runtime.Method.Write.descriptor,
+                serializer: EncodedWriteRequest.Serializer(), deserializer: ProtobufDeserializer<P4_V1_WriteResponse>(),
+                options: .defaults
+            ) { try $0.message }
+        }
     }
 }
 

@@ -65,12 +65,15 @@ public final class P4RuntimeClient<Transport: ClientTransport>: Sendable {
 
     public let configuration: Configuration
     let stub: P4_V1_P4Runtime.Client<Transport>
+    /// For calls the generated stub cannot type: a Write whose updates are already encoded.
+    let grpc: GRPCClient<Transport>
     let logger: Logger
     let shared: Mutex<Shared>
 
     public init(client: GRPCClient<Transport>, configuration: Configuration, p4info: P4InfoIndex? = nil, logger: Logger) {
         self.configuration = configuration
         self.stub = P4_V1_P4Runtime.Client(wrapping: client)
+        self.grpc = client
         self.logger = logger
         var shared = Shared()
         shared.p4info = p4info

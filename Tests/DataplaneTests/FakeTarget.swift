@@ -32,7 +32,10 @@ actor FakeTarget: DataplaneTarget {
     }
     func put(_ key: TargetKey, _ entity: PackedEntity) { objects[key] = entity }
 
-    func write(_ batch: [P4_V1_Update]) async throws {
+    func write(_ encoded: [P4EncodedUpdate]) async throws {
+        // Decoded here, so the predicates and checks below see messages; decoding also proves
+        // the manager's encoded entities are well-formed.
+        let batch = try encoded.map { try $0.decoded }
         if hold(batch) { await withCheckedContinuation { held.append($0) } }
         writes += 1
         var failures: [P4UpdateFailure] = []

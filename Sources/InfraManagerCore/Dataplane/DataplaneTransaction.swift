@@ -14,8 +14,8 @@ import P4RuntimeClient
 /// it found it and never holds half an intent.
 struct DataplaneTransaction: Sendable {
     struct Step: Sendable {
-        let update: P4_V1_Update
-        let undo: P4_V1_Update
+        let update: P4EncodedUpdate
+        let undo: P4EncodedUpdate
     }
 
     private(set) var phases: [[Step]] = Array(repeating: [], count: 6)
@@ -31,18 +31,18 @@ struct DataplaneTransaction: Sendable {
             let packedBefore = old[key]
             let packedAfter = new[key]
             guard packedBefore != packedAfter else { return }
-            // Decoded only here, for an object that changes.
-            switch (packedBefore?.entity, packedAfter?.entity) {
+            // The model's bytes go into the Write as they are: nothing is decoded here.
+            switch (packedBefore, packedAfter) {
             case (nil, let after?):
-                if case .defaultEntry = key {
+                if case .defaultEntry(let table) = key {
                     // A default entry always exists; "inserting" one is a MODIFY (§9.1.3).
-                    add(.modify(after), undo: .modify(Self.resetDefault(after)), rank: key.rank, deleting: false)
+                    add(.modify(after), undo: .modify(Self.resetDefault(table: table)), rank: key.rank, deleting: false)
                 } else {
                     add(.insert(after), undo: .delete(after), rank: rank(key), deleting: false)
                 }
             case (let before?, nil):
-                if case .defaultEntry = key {
-                    add(.modify(Self.resetDefault(before)), undo: .modify(before), rank: key.rank, deleting: false)
+                if case .defaultEntry(let table) = key {
+                    add(.modify(Self.resetDefault(table: table)), undo: .modify(before), rank: key.rank, deleting: false)
                 } else {
                     add(.delete(before), undo: .insert(before), rank: rank(key), deleting: true)
                 }
@@ -60,7 +60,7 @@ struct DataplaneTransaction: Sendable {
         }
     }
 
-    private mutating func add(_ update: P4_V1_Update, undo: P4_V1_Update, rank: Int, deleting: Bool) {
+    private mutating func add(_ update: P4EncodedUpdate, undo: P4EncodedUpdate, rank: Int, deleting: Bool) {
         let phase: Int
         switch (rank, deleting) {
         case (2, true): phase = 0
@@ -102,11 +102,11 @@ struct DataplaneTransaction: Sendable {
     }
 
     /// A default entry back to the program's own default: an entry with no action (§9.1.3).
-    static func resetDefault(_ entity: P4_V1_Entity) -> P4_V1_Entity {
+    static func resetDefault(table: UInt32) -> PackedEntity {
         var entry = P4_V1_TableEntry()
-        entry.tableID = entity.tableEntry.tableID
+        entry.tableID = table
         entry.isDefaultAction = true
-        return P4_V1_Entity(entry)
+        return PackedEntity(P4_V1_Entity(entry))
     }
 
     /// Runs the phases against `target`; on a failure undoes what was done and throws it.
@@ -140,4 +140,10 @@ struct DataplaneTransaction: Sendable {
             throw DataplaneError(.undoFailed, "undoing a failed change also failed (\(error)); the target will be reconciled", underlying: error)
         }
     }
+}
+
+extension P4EncodedUpdate {
+    static func insert(_ entity: PackedEntity) -> Self { Self(.insert, entity: entity.bytes) }
+    static func modify(_ entity: PackedEntity) -> Self { Self(.modify, entity: entity.bytes) }
+    static func delete(_ entity: PackedEntity) -> Self { Self(.delete, entity: entity.bytes) }
 }

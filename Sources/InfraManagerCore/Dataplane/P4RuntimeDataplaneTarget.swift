@@ -7,8 +7,8 @@ import P4RuntimeClient
 struct P4RuntimeDataplaneTarget<Transport: ClientTransport>: DataplaneTarget {
     let client: P4RuntimeClient<Transport>
 
-    func write(_ updates: [P4_V1_Update]) async throws {
-        try await client.write(updates)
+    func write(_ updates: [P4EncodedUpdate]) async throws {
+        try await client.write(encoded: updates)
     }
 
     func read(tables: [UInt32], profiles: [UInt32]) async throws -> TargetObjects {
