@@ -58,6 +58,15 @@ final class CrashRecoveryTests: XCTestCase {
         let full = try await Self.count(emulatorAddress)
         XCTAssertEqual(full, .init(entries: serviceCount, slots: serviceCount * backendsPerService, groups: serviceCount))
 
+        // Acknowledged means recorded: killed right after the answer (long before any snapshot
+        // could be written), the restarted manager still holds the batch from its journal and
+        // leaves the target as it is instead of reconciling it back to an older state.
+        manager.kill9()
+        manager = try ChildProcess("infra-manager", ["run", "--config", configPath], logDirectory: directory)
+        try await waitForReadyTarget(managerPort, manager)
+        let afterKill = try await Self.count(emulatorAddress)
+        XCTAssertEqual(afterKill, full, "the acknowledged batch survived kill -9\n\(manager.log)")
+
         // The target restarts empty: the manager pushes the pipeline and every entry again.
         emulator.kill9()
         emulator = try ChildProcess("infra-p4-emulator", emulatorArguments, logDirectory: directory)

@@ -36,6 +36,13 @@ enum DataplaneFixture {
         try DataplaneProgrammer(schema: schema(), settings: settings, stateFile: stateFile, saveDelay: .milliseconds(1), logger: logger)
     }
 
+    /// A store whose programmer (state file at `stateFile`, if any) has `target` ready.
+    static func store(_ target: FakeTarget, stateFile: String? = nil) async throws -> (DesiredStateStore, DataplaneProgrammer) {
+        let programmer = try programmer(stateFile: stateFile)
+        try await programmer.targetReady(target)
+        return (DesiredStateStore(dataplane: programmer), programmer)
+    }
+
     // MARK: Intents
 
     static func pod(_ id: String, port: String, ip: String, mac: String = "0a:58:0a:00:00:07") -> PodNetworkIntent {
@@ -127,3 +134,21 @@ func eventually(_ seconds: Double = 10, _ what: String, _ condition: @Sendable (
     XCTFail("timed out waiting for \(what)")
     throw CancellationError()
 }
+
+/// Starts a second programmer from the state file at `path` (and its journal) and checks that
+/// it comes back with `store`'s state and generation and finds `target` already right (the
+/// same ids, so nothing to rewrite).
+@discardableResult
+func assertRestartRestores(
+    _ store: DesiredStateStore, from path: String, on target: FakeTarget, file: StaticString = #filePath, line: UInt = #line
+) async throws -> DataplaneProgrammer {
+    let restarted = try DataplaneFixture.programmer(stateFile: path)
+    let restored = try XCTUnwrap(restarted.restored, "nothing restored", file: file, line: line)
+    let (state, generation) = (await store.state, await store.generation)
+    XCTAssertEqual(restored.state, state, file: file, line: line)
+    XCTAssertEqual(restored.generation, generation, file: file, line: line)
+    let repairs = try await restarted.targetReady(target)
+    XCTAssertEqual(repairs, 0, "same ids after the restart: the target already holds exactly this", file: file, line: line)
+    return restarted
+}
+

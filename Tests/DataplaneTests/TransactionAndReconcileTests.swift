@@ -10,9 +10,7 @@ import XCTest
 /// in-memory fake target.
 final class TransactionAndReconcileTests: XCTestCase {
     func makeStore(_ target: FakeTarget, stateFile: String? = nil) async throws -> (DesiredStateStore, DataplaneProgrammer) {
-        let programmer = try DataplaneFixture.programmer(stateFile: stateFile)
-        try await programmer.targetReady(target)
-        return (DesiredStateStore(dataplane: programmer), programmer)
+        try await DataplaneFixture.store(target, stateFile: stateFile)
     }
 
     func testFailedWriteIsUndoneAndNothingIsPublished() async throws {
@@ -168,18 +166,12 @@ final class TransactionAndReconcileTests: XCTestCase {
             state.put(DataplaneFixture.service("c", clusterIP: "10.96.0.12", backends: [("10.244.1.7", 80)]))
             return ((), true)
         }
-        try await eventually(5, "the state file") { FileManager.default.fileExists(atPath: path) }
+        // The changes are in the journal; a flush writes the snapshot.
         await programmer.flush()
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600)
 
-        let restarted = try DataplaneFixture.programmer(stateFile: path)
-        let restored = try XCTUnwrap(restarted.restored)
-        let (state, generation) = (await store.state, await store.generation)
-        XCTAssertEqual(restored.state, state)
-        XCTAssertEqual(restored.generation, generation)
-        let repairs = try await restarted.targetReady(target)
-        XCTAssertEqual(repairs, 0, "same ids after the restart: the target already holds exactly this")
+        try await assertRestartRestores(store, from: path, on: target)
     }
 
     /// The background writer claims a change the moment it starts writing; a flush that

@@ -55,14 +55,35 @@ struct DataplaneIDs: Sendable {
         return id
     }
 
-    /// Frees ids whose logical object is gone (after the target no longer uses them).
-    mutating func release(services gone: some Sequence<ServiceSlot>, acls goneACLs: some Sequence<ACLSlot>) {
-        for slot in gone { if let id = services.removeValue(forKey: slot) { serviceAllocator.release(id) } }
-        for slot in goneACLs { if let id = acls.removeValue(forKey: slot) { aclAllocator.release(id) } }
+    /// Frees ids whose logical object is gone (after the target no longer uses them); returns
+    /// what was freed.
+    @discardableResult
+    mutating func release(services gone: some Sequence<ServiceSlot>, acls goneACLs: some Sequence<ACLSlot>) -> Delta {
+        var delta = Delta()
+        for slot in gone where services[slot] != nil {
+            serviceAllocator.release(services.removeValue(forKey: slot)!)
+            delta.releasedServices.append(slot)
+        }
+        for slot in goneACLs where acls[slot] != nil {
+            aclAllocator.release(acls.removeValue(forKey: slot)!)
+            delta.releasedACLs.append(slot)
+        }
+        return delta
     }
 
-    /// Keeps every id handed out since the last commit.
-    mutating func commit() { journal.removeAll() }
+    /// Keeps every id handed out since the last commit; returns them.
+    @discardableResult
+    mutating func commit() -> Delta {
+        var delta = Delta()
+        for allocation in journal {
+            switch allocation {
+            case .service(let slot): if let id = services[slot] { delta.services.append(.init(slot: slot, id: id)) }
+            case .acl(let slot): if let id = acls[slot] { delta.acls.append(.init(slot: slot, id: id)) }
+            }
+        }
+        journal.removeAll()
+        return delta
+    }
 
     /// Releases every id handed out since the last commit (a refused or failed request).
     mutating func rollback() {
@@ -80,7 +101,7 @@ struct DataplaneIDs: Sendable {
     struct Snapshot: Codable, Sendable {
         var services: [Entry<ServiceSlot>]
         var acls: [Entry<ACLSlot>]
-        struct Entry<Slot: Codable & Sendable>: Codable, Sendable { var slot: Slot; var id: UInt32 }
+        struct Entry<Slot: Codable & Sendable & Hashable>: Codable, Sendable, Equatable { var slot: Slot; var id: UInt32 }
     }
 
     var snapshot: Snapshot {
@@ -89,12 +110,48 @@ struct DataplaneIDs: Sendable {
 
     /// Restores the ids a snapshot recorded; a duplicate id means a corrupt snapshot.
     mutating func restore(_ snapshot: Snapshot) throws {
-        for entry in snapshot.services {
-            guard serviceAllocator.claim(entry.id) else { throw StateFileError("service index \(entry.id) is recorded twice or out of range") }
+        try claim(services: snapshot.services, acls: snapshot.acls)
+    }
+
+    /// The ids one accepted change handed out and freed, as the state journal records them.
+    struct Delta: Codable, Sendable, Equatable {
+        var services: [Snapshot.Entry<ServiceSlot>] = []
+        var acls: [Snapshot.Entry<ACLSlot>] = []
+        var releasedServices: [ServiceSlot] = []
+        var releasedACLs: [ACLSlot] = []
+
+        var isEmpty: Bool { services.isEmpty && acls.isEmpty && releasedServices.isEmpty && releasedACLs.isEmpty }
+
+        /// `next` after `self`, as one delta (an id freed and handed out again stays out).
+        mutating func append(_ next: Delta) {
+            let freedServices = Set(next.releasedServices)
+            let freedACLs = Set(next.releasedACLs)
+            services.removeAll { freedServices.contains($0.slot) }
+            acls.removeAll { freedACLs.contains($0.slot) }
+            releasedServices += next.releasedServices
+            releasedACLs += next.releasedACLs
+            services += next.services
+            acls += next.acls
+        }
+    }
+
+    /// Replays a recorded delta: frees, then hands out, exactly the recorded ids.
+    mutating func replay(_ delta: Delta) throws {
+        release(services: delta.releasedServices, acls: delta.releasedACLs)
+        try claim(services: delta.services, acls: delta.acls)
+    }
+
+    private mutating func claim(services entries: [Snapshot.Entry<ServiceSlot>], acls aclEntries: [Snapshot.Entry<ACLSlot>]) throws {
+        for entry in entries {
+            guard services[entry.slot] == nil, serviceAllocator.claim(entry.id) else {
+                throw StateFileError("service index \(entry.id) is recorded twice or out of range")
+            }
             services[entry.slot] = entry.id
         }
-        for entry in snapshot.acls {
-            guard aclAllocator.claim(entry.id) else { throw StateFileError("ACL id \(entry.id) is recorded twice or out of range") }
+        for entry in aclEntries {
+            guard acls[entry.slot] == nil, aclAllocator.claim(entry.id) else {
+                throw StateFileError("ACL id \(entry.id) is recorded twice or out of range")
+            }
             acls[entry.slot] = entry.id
         }
     }

@@ -161,8 +161,10 @@ struct DataplaneModel: Sendable {
         capacity[key.resource].map { "table \"\($0.name)\"" } ?? "resource \(key.resource)"
     }
 
-    /// Adopts a plan the target accepted (or that will be written by reconciliation).
-    mutating func commit(_ plan: Plan) {
+    /// Adopts a plan the target accepted (or that will be written by reconciliation); returns
+    /// the ids it handed out and freed.
+    @discardableResult
+    mutating func commit(_ plan: Plan) -> DataplaneIDs.Delta {
         var goneServices: [DataplaneIDs.ServiceSlot] = []
         var goneACLs: [DataplaneIDs.ACLSlot] = []
         for (owner, record) in plan.records {
@@ -185,8 +187,9 @@ struct DataplaneModel: Sendable {
                 if Self.counts(key) { occupancy[key.resource, default: 0] += 1 }
             }
         }
-        ids.commit()
-        ids.release(services: goneServices, acls: goneACLs)
+        var delta = ids.commit()
+        delta.append(ids.release(services: goneServices, acls: goneACLs))
+        return delta
     }
 
     /// Gives back the ids a plan took (the request was refused or the write failed).

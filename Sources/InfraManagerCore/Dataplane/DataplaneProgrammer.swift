@@ -1,5 +1,6 @@
 import Foundation
 import GRPCCore
+import InfraDaemon
 import Logging
 import P4Info
 import P4RuntimeClient
@@ -21,45 +22,84 @@ public actor DataplaneProgrammer {
     private var target: (any DataplaneTarget)?
     private var detail = "not connected yet"
     private let stateFile: StateFile?
+    private let journal: StateJournal?
     private let logger: Logger
-    /// Whether an accepted change is not in the state file yet, where to read the state from,
-    /// and whether a writer runs.
-    private var dirty = false
+    /// Ids the model handed out and freed since the last journal record.
+    private var pendingIDs = DataplaneIDs.Delta()
+    /// Journal records not yet on disk; whether a snapshot is due (the journal outgrew the
+    /// last one, or an append failed); whether anything changed since the last snapshot's cut.
+    private var unsynced = false
+    private var compactionDue = false
+    private var changedSinceSnapshot = false
+    private var snapshotBytes = 0
     private weak var store: DesiredStateStore?
-    private var saving = false
-    private var saveInFlight: Task<Void, Never>?
+    private var writing = false
+    private var compactionInFlight: Task<Void, Never>?
     private let saveDelay: Duration
     /// The group and member deletes of the last change, written after it was acknowledged.
     private var deferredDeletes: Task<Void, Never>?
 
+    /// A compaction pays off once the journal holds more bytes than a snapshot would, but
+    /// never for less than this.
+    static let minimumCompactionBytes = 4 << 20
+
     /// The desired state recovered from the state file, for the store to start from.
     nonisolated let restored: (state: DesiredState, generation: UInt64)?
 
-    /// Loads the state file (if any) and builds the model of what the target should hold.
+    /// Loads the state file (if any), replays its journal and builds the model of what the
+    /// target should hold. After a replay the state file is rewritten at once, so the journal
+    /// starts empty.
     init(schema: K8sDpSchema, settings: DataplaneSettings, stateFile: String?, saveDelay: Duration = .milliseconds(200), logger: Logger) throws {
         var model = DataplaneModel(translator: K8sDpTranslator(schema: schema, settings: settings))
         let file = stateFile.map(StateFile.init(path:))
         var state = DesiredState()
         var generation: UInt64 = 0
-        if let contents = try file?.load() {
-            try model.ids.restore(contents.ids)
-            state = contents.desiredState
-            generation = contents.generation
+        var replayed = 0
+        if let file {
+            if let contents = try file.load() {
+                try model.ids.restore(contents.ids)
+                state = contents.desiredState
+                generation = contents.generation
+            }
+            let (records, notes) = try StateJournal.records(of: file.path, after: generation)
+            for note in notes { logger.warning("state journal", metadata: ["note": "\(note)"]) }
+            for record in records {
+                state.replay(record.change)
+                do {
+                    try model.ids.replay(record.ids)
+                } catch {
+                    throw StateFileError("state journal record \(record.generation) of \(file.path) does not fit its snapshot: \(error)")
+                }
+                generation = record.generation
+            }
+            replayed = records.count
         }
         var owners = DataplaneModel.changedOwners(previousHostInterface: nil, new: state)
         owners.insert(.node)
+        let newIDs: DataplaneIDs.Delta
         do {
-            model.commit(try model.plan(state, owners: owners))
+            newIDs = model.commit(try model.plan(state, owners: owners))
         } catch {
             throw StateFileError("the saved desired state no longer fits this configuration: \(error)")
         }
         state.clearTouched()
+        if let file {
+            if replayed > 0 || !newIDs.isEmpty {
+                try file.save(StateFile.contents(of: state, generation: generation, ids: model.ids.snapshot))
+            }
+            let journal = StateJournal(statePath: file.path)
+            journal.remove(try journal.startSegment(after: generation))
+            self.journal = journal
+            snapshotBytes = file.size
+        } else {
+            journal = nil
+        }
         self.model = model
         self.stateFile = file
         self.saveDelay = saveDelay
         self.logger = logger
         restored = generation == 0 ? nil : (state, generation)
-        logger.info("dataplane model built", metadata: ["generation": "\(generation)", "objects": "\(model.allObjects.count)"])
+        logger.info("dataplane model built", metadata: ["generation": "\(generation)", "replayed": "\(replayed)", "objects": "\(model.allObjects.count)"])
     }
 
     /// Builds the programmer for the committed k8s_dp P4Info at `p4infoPath`.
@@ -108,7 +148,7 @@ public actor DataplaneProgrammer {
             if error.code != .writeRefused { markTargetLost("a write failed: \(error.message)") }
             throw Self.rpcError(error)
         }
-        model.commit(plan)
+        pendingIDs.append(model.commit(plan))
         if !deletes.isEmpty {
             deferredDeletes = Task { await self.writeDeferred(deletes, to: target) }
         }
@@ -137,68 +177,109 @@ public actor DataplaneProgrammer {
         }
     }
 
-    /// Notes that `store` accepted a change; the state file is rewritten shortly after,
-    /// coalescing changes that arrive meanwhile.
-    ///
-    /// Why nothing is copied or encoded here: with 10,000 services the snapshot is megabytes
-    /// of JSON, and building it on every change put O(node) work on the path of a one-service
-    /// change. The writer takes one snapshot per save and encodes it off this actor.
-    func stateChanged(in store: DesiredStateStore) {
-        guard stateFile != nil else { return }
+    /// Records a change `store` accepted as generation `generation`: appended to the journal
+    /// before the store answers, on disk within `saveDelay`. The state file itself is rewritten
+    /// only when the journal has outgrown it (see `StateJournal`).
+    func stateChanged(in store: DesiredStateStore, change: DesiredState.Change, generation: UInt64) {
+        guard let journal else { return }
         self.store = store
-        dirty = true
-        guard !saving else { return }
-        saving = true
-        Task { await self.saveLoop() }
+        changedSinceSnapshot = true
+        let record = StateJournal.Record(generation: generation, change: change, ids: pendingIDs)
+        pendingIDs = DataplaneIDs.Delta()
+        do {
+            try journal.append(record)
+            unsynced = true
+        } catch {
+            logger.error("cannot append to the state journal; saving the whole state instead", metadata: ["error": "\(error)"])
+            compactionDue = true
+        }
+        if journal.segmentBytes > max(Self.minimumCompactionBytes, snapshotBytes) { compactionDue = true }
+        guard !writing else { return }
+        writing = true
+        Task { await self.writerLoop() }
     }
 
-    /// Saves while changes keep coming. The pause before each save is at least `saveDelay` and
-    /// at least eight times the last save's duration, so on a large node under a stream of
-    /// changes the writer takes at most a ninth of a core (at four times it still took a
-    /// quarter of the manager's CPU during a bulk load); the file then trails by a few
-    /// seconds, which the agent's Sync after a crash makes up for.
-    private func saveLoop() async {
+    /// Syncs the journal every `saveDelay` while changes come, and compacts when due. The pause
+    /// after a compaction is at least eight times its duration, so on a large node the
+    /// snapshot writer takes at most a ninth of a core.
+    private func writerLoop() async {
         var pause = saveDelay
-        while dirty {
+        while unsynced || compactionDue {
             try? await Task.sleep(for: pause)
-            let started = ContinuousClock.now
-            await saveNow()
-            pause = max(saveDelay, (ContinuousClock.now - started) * 8)
-        }
-        saving = false
-    }
-
-    /// Writes the current state if it changed since the last write (graceful shutdown, tests).
-    /// Returns once every change accepted before the call is in the file, also when the
-    /// background writer had already taken it and is still writing.
-    public func flush() async {
-        await saveNow()
-    }
-
-    /// One write at a time: a caller first waits for the write in flight, because that one may
-    /// have claimed the caller's change (cleared `dirty`) without having it on disk yet.
-    private func saveNow() async {
-        while let running = saveInFlight { await running.value }
-        guard dirty, let store, let stateFile else { return }
-        dirty = false
-        let logger = self.logger
-        let write = Task {
-            // Ids first: a state newer than its ids only costs rewriting a few entries after a
-            // crash, while ids newer than the state would keep ids of objects that are gone.
-            let ids = self.model.ids
-            let (state, generation) = await store.snapshot()
-            await Task.detached {
-                do {
-                    try stateFile.save(StateFile.contents(of: state, generation: generation, ids: ids.snapshot))
-                } catch {
-                    logger.error("cannot save the state file", metadata: ["error": "\(error)"])
+            pause = saveDelay
+            if compactionDue {
+                let started = ContinuousClock.now
+                await compact()
+                pause = max(saveDelay, (ContinuousClock.now - started) * 8)
+            } else if unsynced, let journal {
+                unsynced = false
+                let synced = await Task.detached { () -> String? in
+                    do { try journal.sync(); return nil } catch { return "\(error)" }
+                }.value
+                if let failure = synced {
+                    logger.error("cannot sync the state journal; saving the whole state instead", metadata: ["error": "\(failure)"])
+                    compactionDue = true
                 }
-            }.value
-            // Cleared by the write itself, before anyone waiting on it resumes.
-            self.saveInFlight = nil
+            }
         }
-        saveInFlight = write
-        await write.value
+        writing = false
+    }
+
+    /// Writes a snapshot of every change accepted before the call and drops the journal up to
+    /// it (graceful shutdown, tests). Returns once that snapshot is on disk, also when a
+    /// compaction already under way had taken the caller's change.
+    public func flush() async {
+        await compact(onlyIfChanged: true)
+    }
+
+    /// One compaction at a time: a caller first waits for the one in flight, because that one
+    /// may have cut the journal after the caller's change without having it on disk yet.
+    private func compact(onlyIfChanged: Bool = false) async {
+        while let running = compactionInFlight { await running.value }
+        guard let store, let stateFile, let journal, changedSinceSnapshot || !onlyIfChanged else { return }
+        compactionDue = false
+        let logger = self.logger
+        let compaction = Task {
+            do {
+                // State, ids and the journal's cut at one generation, between two changes.
+                let (state, generation, cut) = try await store.snapshot { generation in
+                    try await self.cutJournal(after: generation)
+                }
+                let bytes = try await Task.detached { () -> Int in
+                    try stateFile.save(StateFile.contents(of: state, generation: generation, ids: cut.ids))
+                    journal.remove(cut.olderSegments)
+                    // Encoding the file freed megabytes of small allocations.
+                    HeapRelease.afterLargeTransientWork()
+                    return stateFile.size
+                }.value
+                self.compacted(bytes: bytes)
+            } catch {
+                logger.error("cannot save the state file; the journal keeps every change", metadata: ["error": "\(error)"])
+                self.compactionFailed()
+            }
+            // Cleared by the compaction itself, before anyone waiting on it resumes.
+            self.compactionInFlight = nil
+        }
+        compactionInFlight = compaction
+        await compaction.value
+    }
+
+    /// Starts a new journal segment after `generation` and returns the ids at that point with
+    /// the segments a snapshot at `generation` makes obsolete. Runs while the store's gate is
+    /// held, so no change is half applied.
+    private func cutJournal(after generation: UInt64) throws -> (ids: DataplaneIDs.Snapshot, olderSegments: [String]) {
+        guard let journal else { return (model.ids.snapshot, []) }
+        changedSinceSnapshot = false
+        let older = try journal.startSegment(after: generation)
+        unsynced = false
+        return (model.ids.snapshot, older)
+    }
+
+    private func compacted(bytes: Int) { snapshotBytes = bytes }
+
+    private func compactionFailed() {
+        changedSinceSnapshot = true
+        compactionDue = true
     }
 
     static func rpcError(_ error: DataplaneError) -> RPCError {

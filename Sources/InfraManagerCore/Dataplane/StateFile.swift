@@ -7,9 +7,10 @@ import InfraDaemon
 ///
 /// Crash safety: the file is replaced whole by write-to-temporary, fsync, rename, fsync of
 /// the directory, so after a crash it is either the old or the new snapshot, never a torn one.
-/// Writes are coalesced (see `DataplaneProgrammer`), so the newest changes may be missing
-/// after a crash; the agent's Sync after reconnecting brings them back, and reconciliation
-/// removes whatever the target holds that the restored state does not.
+/// It is a snapshot at one generation; the changes accepted after it are in the journal beside
+/// it (`StateJournal`), which a start replays, and the snapshot is rewritten only when that
+/// journal has outgrown it. Reconciliation removes whatever the target holds that the restored
+/// state does not.
 struct StateFile: Sendable {
     let path: String
 
@@ -54,6 +55,11 @@ struct StateFile: Sendable {
     /// Streams the JSON into the file a buffer at a time: for 10,000 services the whole
     /// text is ~20 MB, and holding it (in a buffer that grows by doubling) added tens of MiB
     /// to the manager's peak RSS at every save.
+    /// The file's size in bytes, 0 when there is none.
+    var size: Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+
     func save(_ contents: Contents) throws {
         do {
             try AtomicFile.write(to: path) { append in try Self.encode(contents, into: append) }
@@ -106,8 +112,11 @@ extension StateFile {
         func value(_ item: some Encodable) throws { out.append(try encoder.encode(item)) }
         func array<Item: Encodable>(_ items: [Item]) throws {
             out.append(UInt8(ascii: "["))
-            for start in stride(from: 0, to: items.count, by: 512) {
-                let chunk = try encoder.encode(Array(items[start..<min(start + 512, items.count)]))
+            // JSONEncoder builds a tree of the whole value before writing it, so the chunk size
+            // bounds that transient tree: at 512 services it lifted the manager's peak RSS by
+            // ~9 MiB over its steady state at 10,000 services; 64 costs no measurable time.
+            for start in stride(from: 0, to: items.count, by: 64) {
+                let chunk = try encoder.encode(Array(items[start..<min(start + 64, items.count)]))
                 if start > 0 { out.append(UInt8(ascii: ",")) }
                 out.append(chunk.dropFirst().dropLast())
                 try flushIfFull()

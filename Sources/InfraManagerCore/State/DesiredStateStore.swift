@@ -33,9 +33,14 @@ public actor DesiredStateStore {
     }
 
     /// The state and its generation, read together between changes (while a change is being
-    /// programmed the state already holds it, and it may still be reverted).
-    func snapshot() async -> (DesiredState, UInt64) {
-        await gate.run { await self.current() }
+    /// programmed the state already holds it, and it may still be reverted), with what `cut`
+    /// returns for that generation: the dataplane's ids and its journal's cut are taken at the
+    /// same point in the sequence of changes.
+    func snapshot<Cut: Sendable>(with cut: @escaping @Sendable (UInt64) async throws -> Cut) async throws -> (DesiredState, UInt64, Cut) {
+        try await gate.run {
+            let (state, generation) = await self.current()
+            return (state, generation, try await cut(generation))
+        }
     }
 
     private func current() -> (DesiredState, UInt64) { (state, generation) }
@@ -65,9 +70,13 @@ public actor DesiredStateStore {
             state.revert(hostInterface: previousHost)
             throw error
         }
+        let change = dataplane == nil ? nil : state.pendingChange(previousHostInterface: previousHost)
         state.clearTouched()
         generation += 1
-        await dataplane?.stateChanged(in: self)
+        if let dataplane, let change {
+            // Recorded before the caller is answered (see `StateJournal`).
+            await dataplane.stateChanged(in: self, change: change, generation: generation)
+        }
         return (result, generation)
     }
 }

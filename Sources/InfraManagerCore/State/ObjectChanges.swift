@@ -52,6 +52,22 @@ public struct KeyedObjects<Key: Hashable & Sendable, Value: Hashable & Sendable>
 
     public var count: Int { items.count }
 
+    /// What changed since the last `clearTouched`: the values now held under touched keys, and
+    /// the values that touched keys held before they were removed (a key created and removed
+    /// again in between appears in neither).
+    var pendingChanges: (upserted: [Value], removed: [Value]) {
+        var upserted: [Value] = []
+        var removed: [Value] = []
+        for key in touched {
+            if let value = items[key] {
+                upserted.append(value)
+            } else if case let original?? = originals[key] {
+                removed.append(original)
+            }
+        }
+        return (upserted, removed)
+    }
+
     public subscript(key: Key) -> Value? { items[key] }
 
     mutating func upsert(_ value: Value, for key: Key) -> ObjectChanges {
