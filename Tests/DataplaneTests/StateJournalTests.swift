@@ -1,6 +1,7 @@
 import Foundation
 @testable import InfraManagerCore
 import InfraNet
+import P4RuntimeAPI
 import XCTest
 
 /// The state journal: every accepted change is recorded before the agent is answered, so a
@@ -179,5 +180,27 @@ final class DataplaneIDsDeltaTests: XCTestCase {
         var once = DataplaneIDs(maxServiceIndex: 8)
         try once.replay(merged)
         XCTAssertEqual(once.services, live.services)
+    }
+}
+
+final class OwnedObjectsTests: XCTestCase {
+    /// Below and past the index threshold: the first object under a key stays, every key is
+    /// found, order is insertion order.
+    func testFirstObjectPerKeyStaysAndEveryKeyIsFoundAtAnySize() {
+        var objects = OwnedObjects()
+        let count = OwnedObjects.indexThreshold * 2
+        func key(_ id: Int) -> TargetKey { .group(profile: 7, id: UInt32(id)) }
+        func entity(_ id: Int, _ generation: Int) -> PackedEntity {
+            PackedEntity(P4_V1_Entity(P4_V1_ActionProfileGroup.with { $0.actionProfileID = 7; $0.groupID = UInt32(id); $0.maxSize = Int32(generation) }))
+        }
+        for id in 0..<count {
+            objects.insertIfAbsent(key(id), entity(id, 1))
+            objects.insertIfAbsent(key(id), entity(id, 2))
+            objects.insertIfAbsent(key(id / 2), entity(id / 2, 3))
+        }
+        XCTAssertEqual(objects.count, count)
+        XCTAssertEqual(Array(objects.keys), (0..<count).map(key))
+        for id in 0..<count { XCTAssertEqual(objects[key(id)], entity(id, 1), "\(id)") }
+        XCTAssertNil(objects[key(count)])
     }
 }

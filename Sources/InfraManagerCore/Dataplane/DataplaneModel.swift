@@ -36,7 +36,7 @@ struct DataplaneModel: Sendable {
     /// Every object the model holds, for reconciliation.
     var allObjects: TargetObjects {
         var all = TargetObjects(minimumCapacity: objectCount)
-        for record in records.values { all.merge(record.objects) { first, _ in first } }
+        for record in records.values { all.merge(record.objects.pairs) { first, _ in first } }
         return all
     }
 
@@ -81,11 +81,11 @@ struct DataplaneModel: Sendable {
         var keys = Set<TargetKey>()
         for (owner, record) in newRecords {
             if let previous = records[owner]?.objects {
-                old.merge(previous) { first, _ in first }
+                old.merge(previous.pairs) { first, _ in first }
                 keys.formUnion(previous.keys)
             }
             if let objects = record?.objects {
-                new.merge(objects) { first, _ in first }
+                new.merge(objects.pairs) { first, _ in first }
                 keys.formUnion(objects.keys)
             }
         }
@@ -109,8 +109,8 @@ struct DataplaneModel: Sendable {
     private func checkConflictsAndCapacity(_ newRecords: [IntentOwner: OwnerRecord?]) throws {
         var delta: [UInt32: Int] = [:]
         for (owner, record) in newRecords {
-            for key in records[owner]?.objects.keys ?? [:].keys where Self.counts(key) { delta[key.resource, default: 0] -= 1 }
-            for key in record?.objects.keys ?? [:].keys {
+            for key in (records[owner]?.objects ?? OwnedObjects()).keys where Self.counts(key) { delta[key.resource, default: 0] -= 1 }
+            for key in (record?.objects ?? OwnedObjects()).keys {
                 if Self.counts(key) { delta[key.resource, default: 0] += 1 }
                 guard shareable(key) else { continue }
                 if let holder = owners[key], holder != owner, newRecords[holder] == nil || newRecords[holder]??.objects[key] != nil {
@@ -120,7 +120,7 @@ struct DataplaneModel: Sendable {
         }
         var claimed: [TargetKey: IntentOwner] = [:]
         for (owner, record) in newRecords {
-            for key in record?.objects.keys ?? [:].keys where shareable(key) {
+            for key in (record?.objects ?? OwnedObjects()).keys where shareable(key) {
                 if let other = claimed.updateValue(owner, forKey: key), other != owner {
                     throw IntentError(field: owner.description, value: nil, reason: "needs a dataplane entry that \(other) also needs (\(describe(key)))", isConflict: true)
                 }
@@ -182,7 +182,7 @@ struct DataplaneModel: Sendable {
         }
         for (owner, record) in plan.records {
             objectCount += record?.objects.count ?? 0
-            for key in record?.objects.keys ?? [:].keys {
+            for key in (record?.objects ?? OwnedObjects()).keys {
                 if shareable(key) { owners[key] = owner }
                 if Self.counts(key) { occupancy[key.resource, default: 0] += 1 }
             }

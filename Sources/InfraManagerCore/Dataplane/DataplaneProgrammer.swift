@@ -214,6 +214,9 @@ public actor DataplaneProgrammer {
             } else if unsynced, let journal {
                 unsynced = false
                 let synced = await Task.detached { () -> String? in
+                    // Also hands back what the changes since the last sync freed: a stream of
+                    // requests fragments the heap without any single one being large.
+                    defer { HeapRelease.afterLargeTransientWork() }
                     do { try journal.sync(); return nil } catch { return "\(error)" }
                 }.value
                 if let failure = synced {

@@ -158,6 +158,6 @@ extension OwnerRecord {
     /// Adds one object; the same key twice within one intent keeps the first (for example a
     /// rule listing one peer twice).
     mutating func add(_ object: (TargetKey, P4_V1_Entity)) {
-        if objects[object.0] == nil { objects[object.0] = PackedEntity(object.1) }
+        objects.insertIfAbsent(object.0, PackedEntity(object.1))
     }
 }

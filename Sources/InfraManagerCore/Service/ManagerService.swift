@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import InfraAPI
 import InfraChannel
+import InfraDaemon
 import Logging
 
 /// The infra.v1 InfraManager service: validates agent requests into intents and applies
@@ -230,11 +231,19 @@ public final class ManagerService: Infra_V1_InfraManager.SimpleServiceProtocol, 
         }
     }
 
+    /// From this many objects in one request on, its transient memory is worth handing back.
+    static let largeRequestObjects = 100
+
     func apply(
         _ mutation: @Sendable (inout DesiredState) throws -> (ObjectChanges, changed: Bool)
     ) async throws -> Infra_V1_ApplyResponse {
         do {
             let (changes, generation) = try await store.apply(mutation)
+            if changes.created + changes.updated + changes.deleted + changes.unchanged >= Self.largeRequestObjects {
+                // A bulk load or an agent's resync: its decoded request, translation and Write
+                // buffers are freed now; hand the pages back instead of keeping them resident.
+                HeapRelease.afterLargeTransientWork()
+            }
             return .with {
                 $0.generation = generation
                 $0.changes = changes.wire
