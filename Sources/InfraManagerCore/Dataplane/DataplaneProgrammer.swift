@@ -148,7 +148,9 @@ public actor DataplaneProgrammer {
             if error.code != .writeRefused { markTargetLost("a write failed: \(error.message)") }
             throw Self.rpcError(error)
         }
-        pendingIDs.append(model.commit(plan))
+        let ids = model.commit(plan)
+        // Kept for the journal record only; a programmer without a state file has none.
+        if journal != nil { pendingIDs.append(ids) }
         if !deletes.isEmpty {
             deferredDeletes = Task { await self.writeDeferred(deletes, to: target) }
         }
