@@ -131,8 +131,9 @@ public final class ManagerLink<Transport: ClientTransport>: Sendable {
     private func sync(_ manager: Infra_V1_InfraManager.Client<Transport>) async throws {
         // Any Sync settles an owed one: the state below is taken after this point.
         _ = pendingResync.take()
-        let request = await stateProvider()
-        let response = try await manager.sync(request, metadata: [SyncScope.headerName: .string(settings.syncScope.headerValue)])
+        var request = await stateProvider()
+        request.scope = settings.syncScope.wire
+        let response = try await manager.sync(request)
         connectedGauge.record(1)
         set(.connected(generation: response.generation))
         Counter(label: "infra_agent_syncs_total").increment()

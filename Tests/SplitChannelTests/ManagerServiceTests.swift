@@ -153,16 +153,20 @@ final class ManagerServiceTests: XCTestCase {
         }
     }
 
-    /// The agent's Sync names the kinds it is the source of (`infra-sync-scope`); Services an
-    /// operator applied survive it, and a header naming no known kind is refused.
+    /// The agent's Sync names the kinds it is the source of (`SyncRequest.scope`); Services an
+    /// operator applied survive it, and a scope naming no known kind, or one kind twice, is
+    /// refused naming the entry.
     func testSyncWithAScopeReplacesOnlyTheKindsItNames() async throws {
         _ = try await withContext { try await service.upsertServices(request: .with { $0.services = [service("web", backends: ["10.244.1.7"])] }, context: $0) }
         _ = try await withContext { try await service.createPodNetwork(request: .with { $0.pod = pod("stale", ip: "10.244.1.9/32", port: "tap9") }, context: $0) }
-        let sync = Infra_V1_SyncRequest.with {
+        var sync = Infra_V1_SyncRequest.with {
             $0.nodeName = "node-1"
             $0.pods = [pod("a", ip: "10.244.1.7/32", port: "tap0")]
         }
-        let scoped = ServerRequest(metadata: [SyncScope.headerName: .string(SyncScope([.hostInterface, .pods]).headerValue)], message: sync)
+        sync.scope = SyncScope([.hostInterface, .pods]).wire
+        XCTAssertEqual(sync.scope, [.hostInterface, .pods])
+        // A header saying otherwise is ignored once the field is set.
+        let scoped = ServerRequest(metadata: [SyncScope.headerName: .string("services")], message: sync)
         let response = try await withContext { try await service.sync(request: scoped, context: $0) }.message
         XCTAssertEqual(response.pods.created, 1)
         XCTAssertEqual(response.pods.deleted, 1, "pods are in the scope: the stale one goes")
@@ -171,7 +175,24 @@ final class ManagerServiceTests: XCTestCase {
         XCTAssertEqual(status.desired.services, 1)
         XCTAssertEqual(status.desired.pods, 1)
 
-        // Without the header a Sync replaces every kind, as before the header existed.
+        for (bad, entry, value) in [([Infra_V1_SyncKind.pods, .unspecified], "scope[1]", "unspecified"), ([.pods, .pods], "scope[1]", "pods"), ([.UNRECOGNIZED(9)], "scope[0]", "UNRECOGNIZED(9)")] {
+            var wrong = sync
+            wrong.scope = bad
+            await assertStatus(.invalidArgument, mentioning: [entry, value]) {
+                _ = try await withContext { try await service.sync(request: ServerRequest(metadata: [:], message: wrong), context: $0) }
+            }
+        }
+        let afterRefusals = try await withContext { try await service.status(request: .init(), context: $0) }
+        XCTAssertEqual(afterRefusals.desired.services, 1, "a refused Sync changed nothing")
+
+        // The previous agent build's header still scopes a Sync whose field is empty.
+        sync.scope = []
+        let legacy = ServerRequest(metadata: [SyncScope.headerName: .string("host-interface,pods")], message: sync)
+        _ = try await withContext { try await service.sync(request: legacy, context: $0) }
+        let afterLegacy = try await withContext { try await service.status(request: .init(), context: $0) }
+        XCTAssertEqual(afterLegacy.desired.services, 1, "services are outside the header's scope")
+
+        // Without a scope a Sync replaces every kind, as before scopes existed.
         _ = try await withContext { try await service.sync(request: ServerRequest(metadata: [:], message: sync), context: $0) }
         let unscoped = try await withContext { try await service.status(request: .init(), context: $0) }
         XCTAssertEqual(unscoped.desired.services, 0)

@@ -106,6 +106,19 @@ def test_sync_replaces_state_and_counts_what_changed(agent):
     assert status(agent).desired.pods == 2
 
 
+def test_scoped_sync_leaves_the_kinds_it_does_not_list(agent):
+    sync(agent, pods=[pod(1)], services=[service("web"), service("api")])
+    request = m.SyncRequest(node_name="node-1", pods=[pod(2)], scope=[m.SYNC_KIND_HOST_INTERFACE, m.SYNC_KIND_PODS])
+    response = agent.Sync(request, timeout=TIMEOUT)
+    assert (response.pods.created, response.pods.deleted) == (1, 1)
+    assert (response.services.created, response.services.deleted, response.services.unchanged) == (0, 0, 0)
+    assert (status(agent).desired.pods, status(agent).desired.services) == (1, 2)
+    error = rpc_error(agent.Sync, m.SyncRequest(node_name="node-1", scope=[m.SYNC_KIND_PODS, m.SYNC_KIND_PODS]))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "scope[1]" in error.details()
+    assert status(agent).desired.services == 2
+
+
 def test_sync_for_another_node_is_refused(agent):
     before = sync(agent, pods=[pod(1)]).generation
     error = rpc_error(agent.Sync, m.SyncRequest(node_name="node-2", pods=[]))

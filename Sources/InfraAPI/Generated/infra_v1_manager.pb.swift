@@ -27,6 +27,56 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+public nonisolated enum Infra_V1_SyncKind: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case hostInterface // = 1
+  case pods // = 2
+  case services // = 3
+  case policies // = 4
+  case endpoints // = 5
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .hostInterface
+    case 2: self = .pods
+    case 3: self = .services
+    case 4: self = .policies
+    case 5: self = .endpoints
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .hostInterface: return 1
+    case .pods: return 2
+    case .services: return 3
+    case .policies: return 4
+    case .endpoints: return 5
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Infra_V1_SyncKind] = [
+    .unspecified,
+    .hostInterface,
+    .pods,
+    .services,
+    .policies,
+    .endpoints,
+  ]
+
+}
+
 /// How many objects a request created, changed, removed or found already in place.
 public nonisolated struct Infra_V1_Changes: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -199,6 +249,13 @@ public nonisolated struct Infra_V1_SyncRequest: Sendable {
   public var policies: [Infra_V1_Policy] = []
 
   public var endpoints: [Infra_V1_Endpoint] = []
+
+  /// The kinds this Sync replaces, each at most once; empty means every kind. A kind left out
+  /// keeps the manager's objects of that kind: an agent names the kinds it is the source of,
+  /// so objects another client applied (for example Services from infractl) survive its
+  /// reconnects. Replaces the earlier infra-sync-scope request header, which the manager still
+  /// reads when this field is empty.
+  public var scope: [Infra_V1_SyncKind] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -598,6 +655,10 @@ public nonisolated struct Infra_V1_ManagerEvent: Sendable {
 
 fileprivate nonisolated let _protobuf_package = "infra.v1"
 
+nonisolated extension Infra_V1_SyncKind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SYNC_KIND_UNSPECIFIED\0\u{1}SYNC_KIND_HOST_INTERFACE\0\u{1}SYNC_KIND_PODS\0\u{1}SYNC_KIND_SERVICES\0\u{1}SYNC_KIND_POLICIES\0\u{1}SYNC_KIND_ENDPOINTS\0")
+}
+
 nonisolated extension Infra_V1_Changes: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Changes"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}created\0\u{1}updated\0\u{1}deleted\0\u{1}unchanged\0")
@@ -891,7 +952,7 @@ nonisolated extension Infra_V1_UpdatePoliciesRequest: SwiftProtobuf.Message, Swi
 
 nonisolated extension Infra_V1_SyncRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SyncRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}node_name\0\u{3}host_interface\0\u{1}pods\0\u{1}services\0\u{1}policies\0\u{1}endpoints\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}node_name\0\u{3}host_interface\0\u{1}pods\0\u{1}services\0\u{1}policies\0\u{1}endpoints\0\u{1}scope\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -905,6 +966,7 @@ nonisolated extension Infra_V1_SyncRequest: SwiftProtobuf.Message, SwiftProtobuf
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.services) }()
       case 5: try { try decoder.decodeRepeatedMessageField(value: &self.policies) }()
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.endpoints) }()
+      case 7: try { try decoder.decodeRepeatedEnumField(value: &self.scope) }()
       default: break
       }
     }
@@ -933,6 +995,9 @@ nonisolated extension Infra_V1_SyncRequest: SwiftProtobuf.Message, SwiftProtobuf
     if !self.endpoints.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.endpoints, fieldNumber: 6)
     }
+    if !self.scope.isEmpty {
+      try visitor.visitPackedEnumField(value: self.scope, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -943,6 +1008,7 @@ nonisolated extension Infra_V1_SyncRequest: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.services != rhs.services {return false}
     if lhs.policies != rhs.policies {return false}
     if lhs.endpoints != rhs.endpoints {return false}
+    if lhs.scope != rhs.scope {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

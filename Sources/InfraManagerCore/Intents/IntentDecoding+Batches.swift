@@ -56,6 +56,23 @@ struct SyncDecoding {
         )
     }
 
+    /// The kinds `SyncRequest.scope` lists; nil when it lists none (the request replaces
+    /// every kind). Each entry must name a known kind, once.
+    static func scope(_ kinds: [Infra_V1_SyncKind]) throws -> SyncScope? {
+        guard !kinds.isEmpty else { return nil }
+        var scope: SyncScope = []
+        for (index, wire) in kinds.enumerated() {
+            guard let kind = SyncScope(wire: wire) else {
+                throw IntentError(field: "scope[\(index)]", value: "\(wire)", reason: "is not a kind a Sync can replace (\(SyncScope.knownNames))")
+            }
+            guard !scope.contains(kind) else {
+                throw IntentError(field: "scope[\(index)]", value: "\(wire)", reason: "is listed twice")
+            }
+            scope.insert(kind)
+        }
+        return scope
+    }
+
     struct Changes: CustomStringConvertible {
         var host = ObjectChanges(), pods = ObjectChanges(), services = ObjectChanges()
         var policies = ObjectChanges(), endpoints = ObjectChanges()

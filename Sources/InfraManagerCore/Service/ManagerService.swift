@@ -125,15 +125,19 @@ public final class ManagerService: Infra_V1_InfraManager.SimpleServiceProtocol, 
     }
 
     public func sync(request: Infra_V1_SyncRequest, context: ServerContext) async throws -> Infra_V1_SyncResponse {
-        try await sync(request, scope: .all, context: context)
+        try await sync(request, scope: try decode { try SyncDecoding.scope(request.scope) } ?? .all, context: context)
     }
 
-    /// Sync with its request headers: `infra-sync-scope` (see `SyncScope`) names the kinds the
-    /// agent replaces; without it every kind is replaced.
+    /// Sync with its request headers. `SyncRequest.scope` names the kinds the agent replaces;
+    /// when it is empty, the `infra-sync-scope` header of the previous agent build does (see
+    /// `SyncScope`); without either every kind is replaced.
     public func sync(
         request: ServerRequest<Infra_V1_SyncRequest>, context: ServerContext
     ) async throws -> ServerResponse<Infra_V1_SyncResponse> {
         try checkWriter(context)
+        if let scope = try decode({ try SyncDecoding.scope(request.message.scope) }) {
+            return ServerResponse(message: try await sync(request.message, scope: scope, context: context), metadata: [:])
+        }
         var scope = SyncScope.all
         if let text = request.metadata[stringValues: SyncScope.headerName].first(where: { _ in true }) {
             guard let parsed = SyncScope(headerValue: text) else {
