@@ -72,6 +72,10 @@ final class ManagerTargetLifecycleTests: XCTestCase {
         XCTAssertEqual(status.target.state, .ready)
         XCTAssertEqual(status.tables.first { $0.table == "service_lb" }?.entries, 1)
         XCTAssertEqual(status.tables.first { $0.table == "ipv4_to_port" }?.entries, 1)
+        // A selector holds its fixed slot members, and that is all it can ever hold here.
+        let members = status.tables.first { $0.table == "service_backends (members)" }
+        XCTAssertEqual(members?.entries, UInt64(K8sDpSchema.maxSlots))
+        XCTAssertEqual(members?.capacity, UInt64(K8sDpSchema.maxSlots))
 
         let before = try await emulator.withReader { try await Self.everything($0) }
         let slotMembers = 2 * K8sDpSchema.maxSlots

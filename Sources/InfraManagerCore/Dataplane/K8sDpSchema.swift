@@ -130,10 +130,12 @@ struct K8sDpSchema: Sendable {
     /// member ids below its group size, 256 for k8s_dp, and P4Runtime member id 0 is invalid.
     static let maxSlots = 255
 
-    /// Every table and profile the manager writes, for capacity and occupancy reports.
+    /// Every table and profile the manager writes, for capacity and occupancy reports. A
+    /// selector's members are its fixed slots (ids 1...max_group_size), so that, not the
+    /// profile's P4Info size, is what it can ever hold here.
     var managedResources: [(id: UInt32, name: String, capacity: Int)] {
         managedTables.map { ($0.id, $0.name, $0.size) }
-            + managedProfiles.map { ($0.id, $0.name + " (members)", $0.size) }
+            + managedProfiles.map { ($0.id, $0.name + " (members)", min($0.size, $0.maxGroupSize)) }
     }
 
     /// The tables the manager reads back during reconciliation.
