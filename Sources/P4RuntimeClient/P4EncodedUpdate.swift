@@ -25,7 +25,7 @@ public struct P4EncodedUpdate: Sendable, Hashable {
         self.init(update.type, entity: try! update.entity.serializedBytes())
     }
 
-    /// The update as a message (tests, fakes and error messages look inside).
+    /// The update as a message (for tests and fake targets, which look inside).
     public var decoded: P4_V1_Update {
         get throws { P4_V1_Update(type, try P4_V1_Entity(serializedBytes: entity)) }
     }

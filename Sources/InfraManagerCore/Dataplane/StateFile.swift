@@ -72,13 +72,14 @@ struct StateFile: Sendable {
 }
 
 extension StateFile.Contents {
+    /// The snapshot as a state: every object it lists, added the way a journal record adds
+    /// them (every key stays marked as touched, for the first translation).
     var desiredState: DesiredState {
         var state = DesiredState()
-        state.hostInterface = hostInterface
-        for pod in pods { _ = state.pods.upsert(pod, for: pod.key) }
-        for service in services { _ = state.services.upsert(service, for: service.name) }
-        for policy in policies { _ = state.policies.upsert(policy, for: policy.id) }
-        for endpoint in endpoints { _ = state.endpoints.upsert(endpoint, for: endpoint.id) }
+        state.replay(DesiredState.Change(
+            hostInterfaceChanged: true, hostInterface: hostInterface,
+            pods: pods, services: services, policies: policies, endpoints: endpoints
+        ))
         return state
     }
 }
@@ -113,8 +114,8 @@ extension StateFile {
         func array<Item: Encodable>(_ items: [Item]) throws {
             out.append(UInt8(ascii: "["))
             // JSONEncoder builds a tree of the whole value before writing it, so the chunk size
-            // bounds that transient tree: at 512 services it lifted the manager's peak RSS by
-            // ~9 MiB over its steady state at 10,000 services; 64 costs no measurable time.
+            // bounds that transient tree: chunks of 64 instead of 512 services lowered the
+            // manager's peak RSS at 10,000 services by ~6 MiB, at no measurable cost in time.
             for start in stride(from: 0, to: items.count, by: 64) {
                 let chunk = try encoder.encode(Array(items[start..<min(start + 64, items.count)]))
                 if start > 0 { out.append(UInt8(ascii: ",")) }

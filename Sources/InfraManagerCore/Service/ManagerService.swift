@@ -125,7 +125,7 @@ public final class ManagerService: Infra_V1_InfraManager.SimpleServiceProtocol, 
     }
 
     public func sync(request: Infra_V1_SyncRequest, context: ServerContext) async throws -> Infra_V1_SyncResponse {
-        try await sync(request, scope: try decode { try SyncDecoding.scope(request.scope) } ?? .all, context: context)
+        try await sync(request, headerScope: nil, context: context)
     }
 
     /// Sync with its request headers. `SyncRequest.scope` names the kinds the agent replaces;
@@ -134,25 +134,26 @@ public final class ManagerService: Infra_V1_InfraManager.SimpleServiceProtocol, 
     public func sync(
         request: ServerRequest<Infra_V1_SyncRequest>, context: ServerContext
     ) async throws -> ServerResponse<Infra_V1_SyncResponse> {
-        try checkWriter(context)
-        if let scope = try decode({ try SyncDecoding.scope(request.message.scope) }) {
-            return ServerResponse(message: try await sync(request.message, scope: scope, context: context), metadata: [:])
-        }
-        var scope = SyncScope.all
-        if let text = request.metadata[stringValues: SyncScope.headerName].first(where: { _ in true }) {
-            guard let parsed = SyncScope(headerValue: text) else {
-                throw RPCError(
-                    code: .invalidArgument,
-                    message: "header \(SyncScope.headerName): \"\(text)\" is not a comma-separated list of distinct kinds (\(SyncScope.knownNames))"
-                )
-            }
-            scope = parsed
-        }
-        return ServerResponse(message: try await sync(request.message, scope: scope, context: context), metadata: [:])
+        let header = request.metadata[stringValues: SyncScope.headerName].first(where: { _ in true })
+        return ServerResponse(message: try await sync(request.message, headerScope: header, context: context), metadata: [:])
     }
 
-    private func sync(_ request: Infra_V1_SyncRequest, scope: SyncScope, context: ServerContext) async throws -> Infra_V1_SyncResponse {
+    /// The scope an agent of the previous build sent as a header; nil without one.
+    private static func legacyScope(_ header: String?) throws -> SyncScope? {
+        guard let header else { return nil }
+        guard let parsed = SyncScope(headerValue: header) else {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "header \(SyncScope.headerName): \"\(header)\" is not a comma-separated list of distinct kinds (\(SyncScope.knownNames))"
+            )
+        }
+        return parsed
+    }
+
+    /// The kinds a Sync replaces: its `scope` field, else the legacy header, else every kind.
+    private func sync(_ request: Infra_V1_SyncRequest, headerScope header: String?, context: ServerContext) async throws -> Infra_V1_SyncResponse {
         try checkWriter(context)
+        let scope = try decode { try SyncDecoding.scope(request.scope) } ?? Self.legacyScope(header) ?? .all
         guard request.nodeName == settings.nodeName else {
             throw RPCError(
                 code: .failedPrecondition,
