@@ -103,10 +103,7 @@ struct DataplaneTransaction: Sendable {
 
     /// A default entry back to the program's own default: an entry with no action (§9.1.3).
     static func resetDefault(table: UInt32) -> PackedEntity {
-        var entry = P4_V1_TableEntry()
-        entry.tableID = table
-        entry.isDefaultAction = true
-        return PackedEntity(P4_V1_Entity(entry))
+        PackedEntity(bytes: EntityWire.tableEntry(tableID: table, match: [], priority: 0, isDefault: true, action: nil))
     }
 
     /// Runs the phases against `target`; on a failure undoes what was done and throws it.

@@ -26,7 +26,7 @@ extension K8sDpTranslator {
             record.acls.append(slot)
             let selectTable = ingress ? schema.aclIngressEndpoint : schema.aclEgressEndpoint
             let selectField = ingress ? "hdr.ipv4.dst_addr" : "hdr.ipv4.src_addr"
-            let check = EntityBuilding.action(schema.aclCheck, [EntityBuilding.canonical(UInt64(aclID))])
+            let check = EntityBuilding.action(schema.aclCheck, [UInt64(aclID)])
             for address in addresses {
                 record.add(EntityBuilding.entry(selectTable, match: [exactIPv4(selectTable, selectField, address)], action: check))
             }
@@ -48,8 +48,8 @@ extension K8sDpTranslator {
     /// The entries one rule expands to: one per (IPv4 peer, port range). Wildcards are left
     /// out of the match, as P4Runtime requires. A rule whose peers are all IPv6 matches no
     /// IPv4 packet and expands to nothing.
-    private func ruleMatches(_ rule: RuleIntent, table: K8sDpSchema.Table, peerField: K8sDpSchema.Field, aclID: UInt32) -> [[P4_V1_FieldMatch]] {
-        var base = [EntityBuilding.exact(table.field("meta.acl_id"), EntityBuilding.canonical(UInt64(aclID)))]
+    private func ruleMatches(_ rule: RuleIntent, table: K8sDpSchema.Table, peerField: K8sDpSchema.Field, aclID: UInt32) -> [[EntityBuilding.Match]] {
+        var base = [EntityBuilding.exact(table.field("meta.acl_id"), UInt64(aclID))]
         if let transport = rule.transport, let number = Self.protocolNumbers[transport] {
             base.append(EntityBuilding.ternary(table.field("hdr.ipv4.protocol"), value: number, mask: 0xff))
         }
@@ -67,7 +67,7 @@ extension K8sDpTranslator {
             if peers.isEmpty { return [] }
         }
         let ports: [ClosedRange<UInt16>?] = rule.ports.isEmpty ? [nil] : rule.ports
-        var result: [[P4_V1_FieldMatch]] = []
+        var result: [[EntityBuilding.Match]] = []
         for peer in peers {
             for range in ports {
                 var match = base

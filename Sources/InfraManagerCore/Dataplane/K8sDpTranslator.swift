@@ -18,15 +18,15 @@ struct K8sDpTranslator: Sendable {
     /// Default entries (host port), the gateway's ARP entry, the node's addresses and the
     /// selectors' slot members.
     func node(_ host: HostInterfaceIntent?) -> OwnerRecord {
-        let hostMAC = host.map { EntityBuilding.canonical(bytes: $0.mac.bytes) } ?? EntityBuilding.canonical(0)
-        let hostPort = EntityBuilding.canonical(UInt64(settings.hostPort))
+        let hostMAC = host.map { EntityBuilding.number(bytes: $0.mac.bytes) } ?? 0
+        let hostPort = UInt64(settings.hostPort)
         var record = slotMembers()
         record.add(EntityBuilding.defaultEntry(schema.arpToPort, action: EntityBuilding.action(schema.arpForward, [hostPort])))
         record.add(EntityBuilding.defaultEntry(schema.ipv4ToPort, action: EntityBuilding.action(schema.toHost, [hostPort, hostMAC])))
         if let gateway = settings.gatewayIP.ipv4Value {
             record.add(EntityBuilding.entry(
                 schema.arpToPort, match: [exactIPv4(schema.arpToPort, "hdr.arp.tpa", gateway)],
-                action: EntityBuilding.action(schema.arpForward, [EntityBuilding.canonical(UInt64(settings.arpProxyPort))])
+                action: EntityBuilding.action(schema.arpForward, [UInt64(settings.arpProxyPort)])
             ))
         }
         for address in host?.addresses.compactMap(\.address.ipv4Value) ?? [] {
@@ -45,17 +45,17 @@ struct K8sDpTranslator: Sendable {
             let known = settings.ports.keys.sorted().joined(separator: ", ")
             throw IntentError(field: "pod \(pod.key).host_interface", value: pod.hostInterface, reason: "is not a port of this IPU (configured: \(known.isEmpty ? "none" : known))", isConflict: true)
         }
-        let portBytes = EntityBuilding.canonical(UInt64(port))
+        let portNumber = UInt64(port)
         var record = OwnerRecord()
         for address in pod.addresses.compactMap(\.address.ipv4Value) {
             record.add(EntityBuilding.entry(
                 schema.arpToPort, match: [exactIPv4(schema.arpToPort, "hdr.arp.tpa", address)],
-                action: EntityBuilding.action(schema.arpForward, [portBytes])
+                action: EntityBuilding.action(schema.arpForward, [portNumber])
             ))
             record.add(EntityBuilding.entry(
                 schema.ipv4ToPort, match: [exactIPv4(schema.ipv4ToPort, "hdr.ipv4.dst_addr", address)],
                 action: EntityBuilding.action(schema.toPod, [
-                    portBytes, EntityBuilding.canonical(bytes: pod.mac.bytes), EntityBuilding.canonical(bytes: settings.gatewayMAC.bytes),
+                    portNumber, EntityBuilding.number(bytes: pod.mac.bytes), EntityBuilding.number(bytes: settings.gatewayMAC.bytes),
                 ])
             ))
         }
@@ -70,7 +70,7 @@ struct K8sDpTranslator: Sendable {
         var record = OwnerRecord()
         for profile in [schema.serviceBackends, schema.serviceBackendsAffinity] {
             for slot in 0..<profile.maxGroupSize {
-                record.add(EntityBuilding.member(profile, id: UInt32(slot + 1), action: EntityBuilding.action(schema.pickSlot, [EntityBuilding.canonical(UInt64(slot))])))
+                record.add(EntityBuilding.member(profile, id: UInt32(slot + 1), action: EntityBuilding.action(schema.pickSlot, [UInt64(slot)])))
             }
         }
         return record
@@ -96,6 +96,9 @@ struct K8sDpTranslator: Sendable {
         let selectTable = affinity ? schema.serviceSelectAffinity : schema.serviceSelect
         let profile = affinity ? schema.serviceBackendsAffinity : schema.serviceBackends
         let frontends = (service.clusterIPs + service.externalIPs + service.loadBalancerIPs).compactMap(\.ipv4Value)
+        // Looked up once: a dozen slot entries per service port use them.
+        let slotIndexField = schema.serviceSlots.field("meta.service_index")
+        let slotField = schema.serviceSlots.field("meta.lb_slot")
         for port in service.ports {
             guard let proto = Self.protocolNumbers[port.transport], port.transport != .icmp else {
                 throw IntentError(field: "service \(service.name) port \(port.name).protocol", value: port.transport.rawValue, reason: "cannot be load-balanced")
@@ -110,22 +113,22 @@ struct K8sDpTranslator: Sendable {
             let slot = DataplaneIDs.ServiceSlot(namespace: service.name.namespace, name: service.name.name, port: port.name)
             let index = try ids.service(slot)
             record.services.append(slot)
-            let indexBytes = EntityBuilding.canonical(UInt64(index))
-            let frontendAction: P4_V1_Action
+            let indexValue = UInt64(index)
+            let frontendAction: EntityBuilding.Action
             if backends.isEmpty {
-                frontendAction = EntityBuilding.action(schema.dropNoEndpoints, [indexBytes])
+                frontendAction = EntityBuilding.action(schema.dropNoEndpoints, [indexValue])
             } else {
-                frontendAction = EntityBuilding.action(affinity ? schema.toServiceAffinity : schema.toService, [indexBytes, EntityBuilding.canonical(UInt64(timeoutProfile))])
+                frontendAction = EntityBuilding.action(affinity ? schema.toServiceAffinity : schema.toService, [indexValue, UInt64(timeoutProfile)])
                 record.add(EntityBuilding.group(profile, id: index, members: (1...UInt32(backends.count)).map { $0 }))
-                record.add(EntityBuilding.groupEntry(selectTable, match: [EntityBuilding.exact(selectTable.field("meta.service_index"), indexBytes)], groupID: index))
+                record.add(EntityBuilding.groupEntry(selectTable, match: [EntityBuilding.exact(selectTable.field("meta.service_index"), indexValue)], groupID: index))
                 for (slot, backend) in backends.enumerated() {
                     record.add(EntityBuilding.entry(
                         schema.serviceSlots,
                         match: [
-                            EntityBuilding.exact(schema.serviceSlots.field("meta.service_index"), indexBytes),
-                            EntityBuilding.exact(schema.serviceSlots.field("meta.lb_slot"), EntityBuilding.canonical(UInt64(slot))),
+                            EntityBuilding.exact(slotIndexField, indexValue),
+                            EntityBuilding.exact(slotField, UInt64(slot)),
                         ],
-                        action: EntityBuilding.action(schema.dnatToBackend, [EntityBuilding.canonical(UInt64(backend.address)), EntityBuilding.canonical(UInt64(backend.port))])
+                        action: EntityBuilding.action(schema.dnatToBackend, [UInt64(backend.address), UInt64(backend.port)])
                     ))
                 }
             }
@@ -141,23 +144,23 @@ struct K8sDpTranslator: Sendable {
         return record
     }
 
-    private func lbMatch(_ table: K8sDpSchema.Table, _ address: UInt32, _ proto: UInt64, _ port: UInt16) -> [P4_V1_FieldMatch] {
+    private func lbMatch(_ table: K8sDpSchema.Table, _ address: UInt32, _ proto: UInt64, _ port: UInt16) -> [EntityBuilding.Match] {
         [
             exactIPv4(table, "hdr.ipv4.dst_addr", address),
-            EntityBuilding.exact(table.field("hdr.ipv4.protocol"), EntityBuilding.canonical(proto)),
-            EntityBuilding.exact(table.field("meta.l4_dst_port"), EntityBuilding.canonical(UInt64(port))),
+            EntityBuilding.exact(table.field("hdr.ipv4.protocol"), proto),
+            EntityBuilding.exact(table.field("meta.l4_dst_port"), UInt64(port)),
         ]
     }
 
-    func exactIPv4(_ table: K8sDpSchema.Table, _ field: String, _ address: UInt32) -> P4_V1_FieldMatch {
-        EntityBuilding.exact(table.field(field), EntityBuilding.canonical(UInt64(address)))
+    func exactIPv4(_ table: K8sDpSchema.Table, _ field: String, _ address: UInt32) -> EntityBuilding.Match {
+        EntityBuilding.exact(table.field(field), UInt64(address))
     }
 }
 
 extension OwnerRecord {
     /// Adds one object; the same key twice within one intent keeps the first (for example a
     /// rule listing one peer twice).
-    mutating func add(_ object: (TargetKey, P4_V1_Entity)) {
-        objects.insertIfAbsent(object.0, PackedEntity(object.1))
+    mutating func add(_ object: (TargetKey, PackedEntity)) {
+        objects.insertIfAbsent(object.0, object.1)
     }
 }

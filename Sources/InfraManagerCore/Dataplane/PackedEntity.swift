@@ -20,6 +20,11 @@ struct PackedEntity: Hashable, Sendable {
         bytes = try! entity.serializedBytes()
     }
 
+    /// An entity `EntityWire` encoded.
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
     var entity: P4_V1_Entity {
         // The bytes came from `init`, so they decode.
         try! P4_V1_Entity(serializedBytes: bytes)
@@ -35,6 +40,11 @@ struct PackedMatch: Hashable, Sendable {
         var holder = P4_V1_TableEntry()
         holder.match = match
         bytes = try! holder.serializedBytes()
+    }
+
+    /// The same bytes for a match the manager built (`EntityWireTests`).
+    init(_ match: [EntityBuilding.Match]) {
+        bytes = EntityWire.match(match)
     }
 
     var fields: [P4_V1_FieldMatch] {

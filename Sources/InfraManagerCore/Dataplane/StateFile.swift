@@ -52,14 +52,13 @@ struct StateFile: Sendable {
         return contents
     }
 
-    /// Streams the JSON into the file a buffer at a time: for 10,000 services the whole
-    /// text is ~20 MB, and holding it (in a buffer that grows by doubling) added tens of MiB
-    /// to the manager's peak RSS at every save.
     /// The file's size in bytes, 0 when there is none.
     var size: Int {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
     }
 
+    /// Streams the JSON into the file a buffer at a time: holding the whole text (in a buffer
+    /// that grows by doubling) added tens of MiB to the manager's peak RSS at every save.
     func save(_ contents: Contents) throws {
         do {
             try AtomicFile.write(to: path) { append in try Self.encode(contents, into: append) }
@@ -85,59 +84,16 @@ extension StateFile.Contents {
 }
 
 extension StateFile {
-    /// The JSON `JSONEncoder` (sorted keys) writes for `contents`, built a few hundred objects
-    /// at a time. Why not in one call: the encoder first builds a tree of every value, and
-    /// for 10,000 services and 100,000 member ids that tree took hundreds of MiB for the
-    /// moment of each save, which set the manager's peak RSS. The reader is `JSONDecoder`,
-    /// unchanged.
+    /// The state file's JSON. `StreamingJSONEncoder` writes it as it walks the value, without
+    /// `JSONEncoder`'s tree of the whole state (hundreds of MiB for 10,000 services, and most of
+    /// the time of a save); the reader is `JSONDecoder`.
     static func encoded(_ contents: Contents) throws -> Data {
-        var whole = Data()
-        try encode(contents) { whole.append($0) }
-        return whole
+        Data(try StreamingJSONEncoder().encode(contents))
     }
 
-    /// The same JSON as `encoded`, handed to `sink` in pieces of about `flushSize` bytes.
+    /// The same JSON as `encoded`, handed to `sink` in pieces of about `flushSize` bytes, so a
+    /// save never holds the whole text (~7 MB at 10,000 services).
     static func encode(_ contents: Contents, flushSize: Int = 1 << 20, into sink: (Data) throws -> Void) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var out = Data()
-        func flushIfFull() throws {
-            guard out.count >= flushSize else { return }
-            try sink(out)
-            out.removeAll(keepingCapacity: true)
-        }
-        // Keys in the order `.sortedKeys` gives them, so the file is the same either way.
-        func key(_ name: String, first: Bool = false) {
-            out.append(contentsOf: Array("\(first ? "" : ",")\"\(name)\":".utf8))
-        }
-        func value(_ item: some Encodable) throws { out.append(try encoder.encode(item)) }
-        func array<Item: Encodable>(_ items: [Item]) throws {
-            out.append(UInt8(ascii: "["))
-            // JSONEncoder builds a tree of the whole value before writing it, so the chunk size
-            // bounds that transient tree: chunks of 64 instead of 512 services lowered the
-            // manager's peak RSS at 10,000 services by ~6 MiB, at no measurable cost in time.
-            for start in stride(from: 0, to: items.count, by: 64) {
-                let chunk = try encoder.encode(Array(items[start..<min(start + 64, items.count)]))
-                if start > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(chunk.dropFirst().dropLast())
-                try flushIfFull()
-            }
-            out.append(UInt8(ascii: "]"))
-        }
-        out.append(UInt8(ascii: "{"))
-        key("endpoints", first: true); try array(contents.endpoints)
-        key("format"); try value(contents.format)
-        key("generation"); try value(contents.generation)
-        if let host = contents.hostInterface { key("hostInterface"); try value(host) }
-        key("ids")
-        out.append(UInt8(ascii: "{"))
-        key("acls", first: true); try array(contents.ids.acls)
-        key("services"); try array(contents.ids.services)
-        out.append(UInt8(ascii: "}"))
-        key("pods"); try array(contents.pods)
-        key("policies"); try array(contents.policies)
-        key("services"); try array(contents.services)
-        out.append(UInt8(ascii: "}"))
-        try sink(out)
+        try StreamingJSONEncoder().encode(contents, flushSize: flushSize) { try sink(Data($0)) }
     }
 }

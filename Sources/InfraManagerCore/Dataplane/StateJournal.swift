@@ -38,11 +38,6 @@ final class StateJournal: Sendable {
 
     let statePath: String
     private let segment = Mutex<Segment?>(nil)
-    private let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 
     init(statePath: String) {
         self.statePath = statePath
@@ -84,7 +79,7 @@ final class StateJournal: Sendable {
     /// Appends `record` (one write of one line). Throws when no segment is open or the write
     /// fails; the caller then saves a snapshot instead.
     func append(_ record: Record) throws {
-        var line = try encoder.encode(record)
+        var line = try StreamingJSONEncoder().encode(record)
         line.append(UInt8(ascii: "\n"))
         try segment.withLock { current in
             guard var open = current else { throw StateFileError("the state journal is not open") }
