@@ -86,7 +86,7 @@ enum EntityBuilding {
             member.uint32(2, id)
             member.message(3) { $0.action(action) }
         }
-        return (.member(profile: profile.id, id: id), PackedEntity(bytes: wire.bytes))
+        return (.member(profile: profile.id, id: id), PackedEntity(bytes: wire.finished))
     }
 
     static func group(_ profile: K8sDpSchema.Profile, id: UInt32, members: [UInt32]) -> (TargetKey, PackedEntity) {
@@ -101,6 +101,6 @@ enum EntityBuilding {
                 }
             }
         }
-        return (.group(profile: profile.id, id: id), PackedEntity(bytes: wire.bytes))
+        return (.group(profile: profile.id, id: id), PackedEntity(bytes: wire.finished))
     }
 }
