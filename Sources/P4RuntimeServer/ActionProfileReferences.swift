@@ -21,13 +21,25 @@ public struct ActionProfileReferences: Sendable {
     private mutating func count(_ entry: P4_V1_TableEntry, tableID: UInt32, by delta: Int) {
         switch entry.action.type {
         case .actionProfileMemberID(let member)?:
-            membersInEntries[tableID, default: [:]][member, default: 0] += delta
-            if membersInEntries[tableID]?[member] == 0 { membersInEntries[tableID]?[member] = nil }
+            Self.add(delta, to: member, in: &membersInEntries[tableID, default: [:]])
         case .actionProfileGroupID(let group)?:
-            groupsInEntries[tableID, default: [:]][group, default: 0] += delta
-            if groupsInEntries[tableID]?[group] == 0 { groupsInEntries[tableID]?[group] = nil }
+            Self.add(delta, to: group, in: &groupsInEntries[tableID, default: [:]])
         default:
             break
+        }
+    }
+
+    /// Adds `delta` to the count of `id`, dropping it at zero; one lookup for a known id.
+    private static func add(_ delta: Int, to id: UInt32, in counts: inout [UInt32: Int]) {
+        guard let index = counts.index(forKey: id) else {
+            if delta != 0 { counts[id] = delta }
+            return
+        }
+        let count = counts.values[index] + delta
+        if count == 0 {
+            counts.remove(at: index)
+        } else {
+            counts.values[index] = count
         }
     }
 

@@ -43,13 +43,21 @@ public struct InMemoryBackend: P4TargetBackend {
     public func tableEntryCount(tableID: UInt32) -> Int { entries[tableID]?.count ?? 0 }
 
     public mutating func putTableEntry(_ entry: P4_V1_TableEntry, key: P4TableEntryKey) throws {
-        references.entryChanged(tableID: key.tableID, from: entries[key.tableID]?[key]?.entry, to: entry)
-        if let sequence = entries[key.tableID]?[key]?.sequence {
-            entries[key.tableID]?[key] = Stored(sequence: sequence, entry: entry)
-        } else {
-            entries[key.tableID, default: [:]][key] = Stored(sequence: nextSequence, entry: entry)
-            nextSequence += 1
+        // One hash lookup: a new key lands with sequence -1 and takes the next one here.
+        let previous = Self.put(entry, in: &entries[key.tableID, default: [:]][key, default: Stored(sequence: -1, entry: entry)], sequence: nextSequence)
+        if previous == nil { nextSequence += 1 }
+        references.entryChanged(tableID: key.tableID, from: previous, to: entry)
+    }
+
+    /// Stores `entry` in `slot` and returns the entry it replaced, nil for a new slot.
+    private static func put(_ entry: P4_V1_TableEntry, in slot: inout Stored, sequence: Int) -> P4_V1_TableEntry? {
+        guard slot.sequence >= 0 else {
+            slot.sequence = sequence
+            return nil
         }
+        let previous = slot.entry
+        slot.entry = entry
+        return previous
     }
 
     /// The entry's place in read order, for a backend that may have to put it back (undo).
@@ -58,13 +66,13 @@ public struct InMemoryBackend: P4TargetBackend {
     /// Puts back an entry removed earlier at `readPosition` (from `readPosition(_:)`), so an
     /// undone remove leaves reads exactly as they were.
     public mutating func restoreTableEntry(_ entry: P4_V1_TableEntry, key: P4TableEntryKey, readPosition: Int) {
-        references.entryChanged(tableID: key.tableID, from: entries[key.tableID]?[key]?.entry, to: entry)
-        entries[key.tableID, default: [:]][key] = Stored(sequence: readPosition, entry: entry)
+        let previous = entries[key.tableID, default: [:]].updateValue(Stored(sequence: readPosition, entry: entry), forKey: key)
+        references.entryChanged(tableID: key.tableID, from: previous?.entry, to: entry)
     }
 
     public mutating func removeTableEntry(_ key: P4TableEntryKey) throws {
-        references.entryChanged(tableID: key.tableID, from: entries[key.tableID]?[key]?.entry, to: nil)
-        entries[key.tableID]?[key] = nil
+        let previous = entries[key.tableID]?.removeValue(forKey: key)
+        references.entryChanged(tableID: key.tableID, from: previous?.entry, to: nil)
     }
 
     public func defaultEntry(tableID: UInt32) -> P4_V1_TableEntry? { defaults[tableID] }

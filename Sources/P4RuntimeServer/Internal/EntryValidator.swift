@@ -16,46 +16,52 @@ struct EntryValidator {
 
     /// The match with canonical bytestrings, sorted by field id (the match is a set, §9.1).
     func canonicalMatch(_ matches: [P4_V1_FieldMatch], table: P4TableInfo) throws -> [P4_V1_FieldMatch] {
-        var seen = Set<UInt32>()
+        // A key has a handful of fields: scanning the ones already taken beats a Set.
         var result: [P4_V1_FieldMatch] = []
+        result.reserveCapacity(matches.count)
         for match in matches {
             guard let field = table.matchField(id: match.fieldID) else {
                 throw P4ServerError(.invalidArgument, "table \"\(table.name)\" has no match field id \(match.fieldID)")
             }
-            guard seen.insert(field.id).inserted else {
+            guard !result.contains(where: { $0.fieldID == field.id }) else {
                 throw P4ServerError(.invalidArgument, "match field \"\(field.name)\" is given twice")
             }
             result.append(try canonicalFieldMatch(match, field: field, table: table))
         }
-        for field in table.matchFields where field.kind == .exact && !seen.contains(field.id) {
+        for field in table.matchFields where field.kind == .exact && !result.contains(where: { $0.fieldID == field.id }) {
             throw P4ServerError(.invalidArgument, "exact match field \"\(field.name)\" of \"\(table.name)\" is missing; exact fields cannot be omitted")
         }
-        return result.sorted { $0.fieldID < $1.fieldID }
+        // Clients usually send fields in P4Info order already.
+        if result.indices.dropFirst().contains(where: { result[$0 - 1].fieldID > result[$0].fieldID }) {
+            result.sort { $0.fieldID < $1.fieldID }
+        }
+        return result
     }
 
     private func canonicalFieldMatch(_ match: P4_V1_FieldMatch, field: P4MatchFieldInfo, table: P4TableInfo) throws -> P4_V1_FieldMatch {
         let width = field.bitwidth
-        let name = "match field \"\(field.name)\""
+        // Built only for an error: interpolating it for every field was a hot-path cost.
+        func name() -> String { "match field \"\(field.name)\"" }
         var out = P4_V1_FieldMatch()
         out.fieldID = field.id
         func wrongKind(_ given: String) -> P4ServerError {
-            P4ServerError(.invalidArgument, "\(name) is \(field.kind) in the P4Info but the request gives \(given)")
+            P4ServerError(.invalidArgument, "\(name()) is \(field.kind) in the P4Info but the request gives \(given)")
         }
         switch match.fieldMatchType {
         case .exact(let exact)?:
             guard field.kind == .exact else { throw wrongKind("exact") }
             var canonical = P4_V1_FieldMatch.Exact()
-            canonical.value = try ByteStrings.canonical(exact.value, bitwidth: width, what: name)
+            canonical.value = try ByteStrings.canonical(exact.value, bitwidth: width, what: name())
             out.exact = canonical
         case .ternary(let ternary)?:
             guard field.kind == .ternary else { throw wrongKind("ternary") }
-            let value = try ByteStrings.value(ternary.value, bitwidth: width, what: "\(name) value")
-            let mask = try ByteStrings.value(ternary.mask, bitwidth: width, what: "\(name) mask")
+            let value = try ByteStrings.value(ternary.value, bitwidth: width, what: "\(name()) value")
+            let mask = try ByteStrings.value(ternary.mask, bitwidth: width, what: "\(name()) mask")
             guard !mask.isZero else {
-                throw P4ServerError(.invalidArgument, "\(name) has mask 0: a don't-care ternary match must be omitted")
+                throw P4ServerError(.invalidArgument, "\(name()) has mask 0: a don't-care ternary match must be omitted")
             }
             guard value & mask == value else {
-                throw P4ServerError(.invalidArgument, "\(name) value \(value) has bits outside mask \(mask)")
+                throw P4ServerError(.invalidArgument, "\(name()) value \(value) has bits outside mask \(mask)")
             }
             var canonical = P4_V1_FieldMatch.Ternary()
             canonical.value = ByteStrings.canonical(value)
@@ -63,15 +69,15 @@ struct EntryValidator {
             out.ternary = canonical
         case .lpm(let lpm)?:
             guard field.kind == .lpm else { throw wrongKind("lpm") }
-            let value = try ByteStrings.value(lpm.value, bitwidth: width, what: name)
+            let value = try ByteStrings.value(lpm.value, bitwidth: width, what: name())
             guard lpm.prefixLen > 0 else {
-                throw P4ServerError(.invalidArgument, "\(name) has prefix_len \(lpm.prefixLen): a /0 match must be omitted, and negative lengths are invalid")
+                throw P4ServerError(.invalidArgument, "\(name()) has prefix_len \(lpm.prefixLen): a /0 match must be omitted, and negative lengths are invalid")
             }
             guard lpm.prefixLen <= width else {
-                throw P4ServerError(.invalidArgument, "\(name) has prefix_len \(lpm.prefixLen) > bitwidth \(width)")
+                throw P4ServerError(.invalidArgument, "\(name()) has prefix_len \(lpm.prefixLen) > bitwidth \(width)")
             }
             guard value.maskedToPrefix(Int(lpm.prefixLen), bitwidth: width) == value else {
-                throw P4ServerError(.invalidArgument, "\(name) value \(value) has bits set beyond its /\(lpm.prefixLen) prefix")
+                throw P4ServerError(.invalidArgument, "\(name()) value \(value) has bits set beyond its /\(lpm.prefixLen) prefix")
             }
             var canonical = P4_V1_FieldMatch.LPM()
             canonical.value = ByteStrings.canonical(value)
@@ -79,13 +85,13 @@ struct EntryValidator {
             out.lpm = canonical
         case .range(let range)?:
             guard field.kind == .range else { throw wrongKind("range") }
-            let low = try ByteStrings.value(range.low, bitwidth: width, what: "\(name) low")
-            let high = try ByteStrings.value(range.high, bitwidth: width, what: "\(name) high")
+            let low = try ByteStrings.value(range.low, bitwidth: width, what: "\(name()) low")
+            let high = try ByteStrings.value(range.high, bitwidth: width, what: "\(name()) high")
             guard low <= high else {
-                throw P4ServerError(.invalidArgument, "\(name) range low \(low) > high \(high)")
+                throw P4ServerError(.invalidArgument, "\(name()) range low \(low) > high \(high)")
             }
             guard !(low.isZero && high == P4Value.allOnes(bitwidth: width)) else {
-                throw P4ServerError(.invalidArgument, "\(name) range covers every value: a don't-care range must be omitted")
+                throw P4ServerError(.invalidArgument, "\(name()) range covers every value: a don't-care range must be omitted")
             }
             var canonical = P4_V1_FieldMatch.Range()
             canonical.low = ByteStrings.canonical(low)
@@ -94,12 +100,12 @@ struct EntryValidator {
         case .optional(let optional)?:
             guard field.kind == .optional else { throw wrongKind("optional") }
             var canonical = P4_V1_FieldMatch.Optional()
-            canonical.value = try ByteStrings.canonical(optional.value, bitwidth: width, what: name)
+            canonical.value = try ByteStrings.canonical(optional.value, bitwidth: width, what: name())
             out.optional = canonical
         case .other?:
-            throw P4ServerError(.unimplemented, "\(name): architecture-specific (other) matches are not supported")
+            throw P4ServerError(.unimplemented, "\(name()): architecture-specific (other) matches are not supported")
         case nil:
-            throw P4ServerError(.invalidArgument, "\(name) has no match type set")
+            throw P4ServerError(.invalidArgument, "\(name()) has no match type set")
         }
         return out
     }
