@@ -33,13 +33,21 @@ struct StreamingJSONEncoder {
     }
 }
 
+/// A type that writes its JSON itself: the same JSON its `Encodable` conformance gives (the
+/// reader is still `JSONDecoder`), without `Codable`'s per-value containers and dynamic
+/// dispatch. Only for the few types a large state is mostly made of (services and their
+/// backends); tests compare both encodings.
+protocol DirectJSONEncodable: Encodable {
+    func writeJSON(into json: JSONStreamWriter)
+}
+
 /// The output and the stack of open containers, shared by every encoder and container of
 /// one `encode` call.
 ///
 /// A container is closed lazily: `Encoder` tells nobody when a value is done, so the writer
 /// closes every container deeper than the one it is about to write into, and the caller of
 /// `encode(to:)` closes what that value left open once it returns.
-private final class JSONStreamWriter {
+final class JSONStreamWriter {
     private struct Frame {
         let close: UInt8
         var elements = 0
@@ -69,7 +77,12 @@ private final class JSONStreamWriter {
     /// Encodes a value at `depth` (the number of containers open around it) and closes what
     /// it opened.
     func encodeValue(_ value: some Encodable, depth: Int) throws {
-        try value.encode(to: JSONStreamEncoder(writer: self, depth: depth))
+        if let direct = value as? any DirectJSONEncodable {
+            awaitingValue = false
+            direct.writeJSON(into: self)
+        } else {
+            try value.encode(to: JSONStreamEncoder(writer: self, depth: depth))
+        }
         close(to: depth)
         if out.count >= flushSize { try flush() }
     }
@@ -90,7 +103,7 @@ private final class JSONStreamWriter {
     private func fillAwaitedValue() {
         guard awaitingValue else { return }
         awaitingValue = false
-        out.append(contentsOf: [UInt8(ascii: "{"), UInt8(ascii: "}")])
+        writeEmptyObject()
     }
 
     /// Opens `{` or `[` for the value at `depth`, unless that value already opened one (a
@@ -123,6 +136,42 @@ private final class JSONStreamWriter {
         writeString(key.stringValue)
         out.append(UInt8(ascii: ":"))
         awaitingValue = true
+    }
+
+    // MARK: Direct writing (`DirectJSONEncodable`)
+
+    /// `{` or `,` before a member, then its key (an ASCII name that needs no escaping).
+    func member(_ name: StaticString, first: Bool = false) {
+        out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+    }
+
+    func endObject() { out.append(UInt8(ascii: "}")) }
+
+    func writeEmptyObject() { out.append(contentsOf: [UInt8(ascii: "{"), UInt8(ascii: "}")]) }
+
+    /// An array whose elements `element` writes.
+    func array<Element>(_ elements: [Element], _ element: (Element) -> Void) {
+        out.append(UInt8(ascii: "["))
+        for (position, item) in elements.enumerated() {
+            if position > 0 { out.append(UInt8(ascii: ",")) }
+            element(item)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// An IPv4 address as dotted-quad text without building a `String`; IPv6 through its
+    /// description (the text `IPAddress`'s `Codable` writes).
+    func writeAddress(_ bytes: [UInt8], orText text: @autoclosure () -> String) {
+        guard bytes.count == 4 else { return writeString(text()) }
+        out.append(UInt8(ascii: "\""))
+        for (position, byte) in bytes.enumerated() {
+            if position > 0 { out.append(UInt8(ascii: ".")) }
+            writeMagnitude(byte)
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     // MARK: Scalars
