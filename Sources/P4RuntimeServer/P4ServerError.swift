@@ -72,19 +72,38 @@ public struct P4ServerError: Error, Sendable, CustomStringConvertible {
     /// `grpc-status-details-bin` trailer, its code and message equal to the gRPC ones (§10).
     public var rpcError: RPCError {
         var metadata = Metadata()
-        if !details.isEmpty {
-            var status = Google_Rpc_Status()
-            status.code = code.rawValue
-            status.message = message
-            status.details = details.map { error in
-                // Packing a p4.v1.Error into Any cannot fail; an empty Any would still be one per update.
-                (try? Google_Protobuf_Any(message: error)) ?? Google_Protobuf_Any()
-            }
-            if let bytes: [UInt8] = try? status.serializedBytes() {
-                metadata.addBinary(bytes, forKey: "grpc-status-details-bin")
-            }
+        if !details.isEmpty, let bytes = statusDetails() {
+            metadata.addBinary(bytes, forKey: "grpc-status-details-bin")
         }
         return RPCError(code: code.rpcCode, message: message, metadata: metadata)
+    }
+
+    /// The most bytes of encoded google.rpc.Status the trailer carries before messages are
+    /// shortened: in base64 (4/3 larger) and with the other trailers it stays below the 16 KiB
+    /// header list that gRPC stacks accept by default (NIOHPACK's fixed limit among them). A
+    /// trailer over that limit is dropped with the stream and the client learns nothing.
+    static let detailsBudget = 11_000
+
+    /// The status with one `p4.v1.Error` per update. When it would not fit `detailsBudget`,
+    /// the per-update messages are cut shorter (64, 16, then 0 characters), so a failed batch
+    /// of up to ~280 updates still reports every update's code (App. "gRPC Metadata Maximum
+    /// Size"). Larger batches go out whole and their details are lost, as with any target.
+    private func statusDetails() -> [UInt8]? {
+        var status = Google_Rpc_Status()
+        status.code = code.rawValue
+        status.message = message
+        var bytes: [UInt8]?
+        for limit in [Int.max, 64, 16, 0] {
+            status.details = details.map { error in
+                var error = error
+                if error.message.count > limit { error.message = String(error.message.prefix(limit)) }
+                // Packing a p4.v1.Error into Any cannot fail; an empty Any would still be one per update.
+                return (try? Google_Protobuf_Any(message: error)) ?? Google_Protobuf_Any()
+            }
+            bytes = try? status.serializedBytes()
+            if let size = bytes?.count, size <= Self.detailsBudget { break }
+        }
+        return bytes
     }
 
     /// Any error as a server error; what a backend throws without a code is INTERNAL.

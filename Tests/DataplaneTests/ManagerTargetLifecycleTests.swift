@@ -108,4 +108,29 @@ final class ManagerTargetLifecycleTests: XCTestCase {
             return true
         }.values.map(\.entity))
     }
+
+    /// Write request size: 256 by default, set per target, and a value outside 1–4096 is
+    /// refused naming the key and the value.
+    func testMaxUpdatesPerWriteIsConfigurableAndChecked() throws {
+        func dataplane(_ extra: String) throws -> DataplaneConfig {
+            let yaml = """
+            nodeName: node-1
+            dataplane:
+              gatewayMAC: "02:00:00:00:00:01"
+            \(extra)
+            """
+            let config = try ConfigLoader.load(ManagerConfig.self, fromYAML: yaml, source: "test.yaml")
+            return try XCTUnwrap(config.dataplane)
+        }
+        XCTAssertEqual(try dataplane("").maxUpdatesPerWrite, 256)
+        XCTAssertEqual(try dataplane("  maxUpdatesPerWrite: 64").maxUpdatesPerWrite, 64)
+        for bad in ["0", "5000", "-1"] {
+            XCTAssertThrowsError(try dataplane("  maxUpdatesPerWrite: \(bad)")) { error in
+                guard let error = error as? ConfigError else { return XCTFail("\(error)") }
+                XCTAssertEqual(error.code, .invalidValue)
+                XCTAssertEqual(error.keyPath, "dataplane.maxUpdatesPerWrite")
+                XCTAssertEqual(error.value, bad)
+            }
+        }
+    }
 }

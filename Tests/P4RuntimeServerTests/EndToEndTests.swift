@@ -113,13 +113,50 @@ final class EndToEndTests: XCTestCase {
         }
     }
 
+    /// A batch of 256 updates that all fail still reports each update's code: the core
+    /// shortens the messages until the trailer fits the 16 KiB header limit. The manager
+    /// writes batches of this size. 1,000 failures cannot fit and lose their details.
+    func testAFailedBatchOf256KeepsEveryUpdatesCode() async throws {
+        try await Self.withPrimaryClient(.init(electionID: ElectionID(low: 10), maxUpdatesPerWrite: 1000)) { client in
+            let info = try TestPipeline.index()
+            try await client.setForwardingPipelineConfig(info)
+            let route = try info.tableEntry("route", match: [.lpm("dst", P4Value(bytes: [10, 1, 0, 0]), prefixLength: 16)], action: "drop")
+            try await client.write([.insert(P4_V1_Entity(route))])
+            do {
+                try await client.write(Array(repeating: .insert(P4_V1_Entity(route)), count: 256))
+                XCTFail("expected 256 failures")
+            } catch let error as P4RuntimeError {
+                XCTAssertEqual(error.code, .updatesFailed, "\(error)")
+                XCTAssertEqual(error.failures.map(\.index), Array(0..<256))
+                XCTAssertEqual(Set(error.failures.map(\.canonicalCode)), [.alreadyExists])
+            }
+            // A short batch keeps the whole message.
+            do {
+                try await client.write(Array(repeating: .insert(P4_V1_Entity(route)), count: 4))
+                XCTFail("expected 4 failures")
+            } catch let error as P4RuntimeError {
+                XCTAssertEqual(error.failures.count, 4)
+                XCTAssertTrue(error.failures.allSatisfy { $0.message.contains("already exists in \"") }, "\(error)")
+            }
+            do {
+                try await client.write(Array(repeating: .insert(P4_V1_Entity(route)), count: 1000))
+                XCTFail("expected a failure")
+            } catch let error as P4RuntimeError {
+                XCTAssertNotEqual(error.code, .updatesFailed, "1,000 codes cannot fit: \(error)")
+            }
+        }
+    }
+
     static let logger = Logger(label: "p4runtime-server-tests")
 
     /// A plaintext client (election id 10) that has become primary of a fresh emulator.
-    static func withPrimaryClient(_ body: @escaping @Sendable (P4RuntimeClient<HTTP2ClientTransport.Posix>) async throws -> Void) async throws {
+    static func withPrimaryClient(
+        _ configuration: P4RuntimeClient<HTTP2ClientTransport.Posix>.Configuration = .init(electionID: ElectionID(low: 10)),
+        _ body: @escaping @Sendable (P4RuntimeClient<HTTP2ClientTransport.Posix>) async throws -> Void
+    ) async throws {
         try await withEmulator { address in
             let transport = try P4RuntimeTransport.make(address: address, tls: nil, logger: logger)
-            try await P4RuntimeClient.run(transport: transport, configuration: .init(electionID: ElectionID(low: 10)), logger: logger) { client in
+            try await P4RuntimeClient.run(transport: transport, configuration: configuration, logger: logger) { client in
                 try await waitUntil(client) { $0.isPrimary }
                 try await body(client)
             }

@@ -18,8 +18,8 @@ a target, against a plain Python P4Runtime client writing the same objects in th
    the same P4Info and writes the objects the manager writes for the same services, in the
    manager's order (the 255 slot members of the selector first, untimed, as the manager
    writes them when the target becomes ready; then per batch of services: slot entries,
-   then groups, then service_select and service_lb entries, Write requests of 64 updates,
-   one after another). The emulator is read back the same way.
+   then groups, then service_select and service_lb entries, Write requests of the manager's
+   size, one after another). The emulator is read back the same way.
 4. A table with both, their ratio, the change latency and the RSS, printed and written with
    the run's conditions into docs/benchmarks.md between the bench-programming markers.
 """
@@ -49,7 +49,7 @@ END = "<!-- bench-programming:results:end -->"
 COMMITTED_P4INFO = ROOT / "k8s_dp" / "dpdk" / "k8s_dp.p4info.txtpb"
 SCRATCH_P4INFO = Path("/tmp/scratch-k8s_dp.p4info.txtpb")
 GATEWAY_MAC = "02:00:00:00:00:01"
-UPDATES_PER_WRITE = 64  # P4RuntimeClient's maxUpdatesPerWrite, which the manager uses
+UPDATES_PER_WRITE = 256  # the manager's default dataplane.maxUpdatesPerWrite (DataplaneConfig)
 MANAGER_WRITES_IN_FLIGHT = 4  # the manager's maxWritesInFlight (DataplaneWiring)
 TIMEOUT_PROFILE = 3  # DataplaneSettings.connectionTimeoutProfile (a service without affinity)
 GOALS = {"objects_per_s": 200_000, "ratio": 20.0, "change_p99_ms": 2.0, "rss_mb": 100.0}
@@ -212,7 +212,7 @@ def baseline_bulk(client: PythonClient, schema: Schema, services: int, backends:
     the order it meets the services); its backends fill slots 0 ... backends - 1 in address
     order. Per batch of `batch` services, as one UpsertServices request reaches the target:
     every slot entry, then every group, then every service_select and service_lb entry, in
-    Write requests of 64 updates, one after another."""
+    Write requests of UPDATES_PER_WRITE updates (the manager's size), one after another."""
     pb = client.pb
     insert = pb.Update.INSERT
     fields, select_fields, slot_fields = schema.fields, schema.select_fields, schema.slots_fields

@@ -28,13 +28,21 @@ public struct DataplaneConfig: Decodable, Sendable {
     public var arpProxyPort: UInt32
     public var gatewayIP: IPAddress
     public var gatewayMAC: MACAddress
+    /// Updates per P4Runtime Write request. Fewer, larger requests cost the manager and the
+    /// target far less per update (the gRPC, HTTP/2 and TLS work is per request); the limit
+    /// is the per-update error trailer of a failed request, which must fit the client's
+    /// 16 KiB header limit. infra-p4-emulator and infra-p4-dpdk shorten their messages to fit
+    /// up to ~280 updates; for a target with long error messages, lower it (64 fits any).
+    public var maxUpdatesPerWrite: Int
 
     public static let defaultTLSDirectory = "/etc/infra/pki/p4rt-client"
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case target, deviceID, insecure, tls, serverName, p4info, deviceConfig, stateDirectory
-        case ports, hostPort, arpProxyPort, gatewayIP, gatewayMAC
+        case ports, hostPort, arpProxyPort, gatewayIP, gatewayMAC, maxUpdatesPerWrite
     }
+
+    static let defaultMaxUpdatesPerWrite = 256
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
@@ -64,6 +72,10 @@ public struct DataplaneConfig: Decodable, Sendable {
             throw container.invalidValue(mac, forKey: .gatewayMAC, reason: "must be the ARP proxy interface's unicast MAC (aa:bb:cc:dd:ee:ff)")
         }
         self.gatewayMAC = gatewayMAC
+        maxUpdatesPerWrite = try container.decode(Int.self, forKey: .maxUpdatesPerWrite, default: Self.defaultMaxUpdatesPerWrite)
+        guard (1...4096).contains(maxUpdatesPerWrite) else {
+            throw container.invalidValue("\(maxUpdatesPerWrite)", forKey: .maxUpdatesPerWrite, reason: "must be between 1 and 4096")
+        }
         for (name, port) in ports where port == hostPort || port == arpProxyPort {
             throw container.invalidValue("\(name): \(port)", forKey: .ports, reason: "uses the port of the host or the ARP proxy")
         }

@@ -49,7 +49,7 @@ struct DataplaneWiring {
 
     func services(store: DesiredStateStore) -> [any Service] {
         // Four Write requests in flight per transaction phase: a bulk change no longer waits a
-        // round trip per 64 updates, and a phase's updates carry no order among themselves.
+        // round trip per request, and a phase's updates carry no order among themselves.
         // Re-arbitration waits at most 500 ms (not the client's 10 s default): the manager is
         // the co-located target's only controller, and a restarted target must get its pipeline
         // and entries back within about 2 s. Measured on a loaded 2-core machine with a 1 s cap,
@@ -58,7 +58,7 @@ struct DataplaneWiring {
             transport: transport,
             configuration: .init(
                 deviceID: config.deviceID, electionID: electionID,
-                backoff: Backoff(initial: .milliseconds(100), maximum: .milliseconds(500)), maxWritesInFlight: 4
+                backoff: Backoff(initial: .milliseconds(100), maximum: .milliseconds(500)), maxUpdatesPerWrite: config.maxUpdatesPerWrite, maxWritesInFlight: 4
             ),
             p4info: p4info, deviceConfig: deviceConfig, store: store, programmer: programmer,
             retryDelay: .seconds(1), logger: logger
