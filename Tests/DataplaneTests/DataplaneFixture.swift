@@ -152,3 +152,13 @@ func assertRestartRestores(
     return restarted
 }
 
+
+extension EntityBuilding {
+    /// The canonical bytestring of `value` (§8.3) as a target reads it back: big-endian, no
+    /// leading zero bytes, one zero byte for zero. Computed here independently of `EntityWire`,
+    /// so the tests that compare with it check the manager's encoding.
+    static func canonical(_ value: UInt64) -> Data {
+        let trimmed = withUnsafeBytes(of: value.bigEndian) { Array($0) }.drop { $0 == 0 }
+        return trimmed.isEmpty ? Data([0]) : Data(trimmed)
+    }
+}

@@ -103,7 +103,7 @@ struct DataplaneTransaction: Sendable {
 
     /// A default entry back to the program's own default: an entry with no action (§9.1.3).
     static func resetDefault(table: UInt32) -> PackedEntity {
-        PackedEntity(bytes: EntityWire.tableEntry(tableID: table, match: [], priority: 0, isDefault: true, action: nil))
+        PackedEntity(bytes: EntityWire.tableEntry(tableID: table, match: nil, priority: 0, isDefault: true, action: nil))
     }
 
     /// Runs the phases against `target`; on a failure undoes what was done and throws it.

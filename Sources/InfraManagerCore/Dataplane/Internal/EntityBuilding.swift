@@ -1,6 +1,3 @@
-import Foundation
-import P4RuntimeAPI
-
 /// Builds P4Runtime entities straight from resolved ids, in the canonical form a target
 /// stores and reads back (shortest bytestrings, match fields sorted by id), so that what the
 /// manager wants compares equal to what it reads during reconciliation.
@@ -33,12 +30,6 @@ enum EntityBuilding {
         let params: [(id: UInt32, value: UInt64)]
     }
 
-    /// The canonical bytestring of `value` (§8.3): big-endian, no leading zero bytes, one zero
-    /// byte for zero. What a target reads back.
-    static func canonical(_ value: UInt64) -> Data {
-        Data(EntityWire.canonicalBytes(value))
-    }
-
     /// A value given as bytes (a MAC address) as a number.
     static func number(bytes: [UInt8]) -> UInt64 {
         precondition(bytes.count <= 8, "k8s_dp values are at most 64 bits")
@@ -62,20 +53,20 @@ enum EntityBuilding {
     }
 
     static func entry(_ table: K8sDpSchema.Table, match: [Match], priority: Int32 = 0, action: Action) -> (TargetKey, PackedEntity) {
-        let sorted = match.sorted { $0.fieldID < $1.fieldID }
-        let bytes = EntityWire.tableEntry(tableID: table.id, match: sorted, priority: priority) { $0.message(1) { $0.action(action) } }
-        return (.entry(table: table.id, match: PackedMatch(sorted), priority: priority), PackedEntity(bytes: bytes))
+        let key = PackedMatch(match.sorted { $0.fieldID < $1.fieldID })
+        let bytes = EntityWire.tableEntry(tableID: table.id, match: key, priority: priority) { $0.message(1) { $0.action(action) } }
+        return (.entry(table: table.id, match: key, priority: priority), PackedEntity(bytes: bytes))
     }
 
     static func groupEntry(_ table: K8sDpSchema.Table, match: [Match], groupID: UInt32) -> (TargetKey, PackedEntity) {
-        let sorted = match.sorted { $0.fieldID < $1.fieldID }
+        let key = PackedMatch(match.sorted { $0.fieldID < $1.fieldID })
         // A oneof member is written even when zero.
-        let bytes = EntityWire.tableEntry(tableID: table.id, match: sorted, priority: 0) { $0.varintField(3, UInt64(groupID)) }
-        return (.entry(table: table.id, match: PackedMatch(sorted), priority: 0), PackedEntity(bytes: bytes))
+        let bytes = EntityWire.tableEntry(tableID: table.id, match: key, priority: 0) { $0.varintField(3, UInt64(groupID)) }
+        return (.entry(table: table.id, match: key, priority: 0), PackedEntity(bytes: bytes))
     }
 
     static func defaultEntry(_ table: K8sDpSchema.Table, action: Action) -> (TargetKey, PackedEntity) {
-        let bytes = EntityWire.tableEntry(tableID: table.id, match: [], priority: 0, isDefault: true) { $0.message(1) { $0.action(action) } }
+        let bytes = EntityWire.tableEntry(tableID: table.id, match: nil, priority: 0, isDefault: true) { $0.message(1) { $0.action(action) } }
         return (.defaultEntry(table: table.id), PackedEntity(bytes: bytes))
     }
 

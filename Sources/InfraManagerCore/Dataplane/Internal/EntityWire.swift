@@ -21,14 +21,16 @@ struct EntityWire {
 
     // MARK: Messages
 
-    /// `p4.v1.Entity` holding a table entry (field 2). `action` writes the entry's
-    /// `TableAction` fields; an entry with no action (a default reset) passes nil.
-    static func tableEntry(tableID: UInt32, match: [EntityBuilding.Match], priority: Int32, isDefault: Bool = false,
+    /// `p4.v1.Entity` holding a table entry (field 2). `match` is the entry's key as
+    /// `PackedMatch` holds it (its field-2 elements, spliced in as they are, so a match is
+    /// encoded once for key and entity); `action` writes the entry's `TableAction` fields, nil
+    /// for an entry with no action (a default reset).
+    static func tableEntry(tableID: UInt32, match: PackedMatch?, priority: Int32, isDefault: Bool = false,
                            action: ((inout EntityWire) -> Void)?) -> [UInt8] {
         var wire = EntityWire()
         wire.message(2) { entry in
             entry.uint32(1, tableID)
-            entry.matchFields(match)
+            if let match { entry.bytes.append(contentsOf: match.bytes) }
             if let action { entry.message(3, action) }
             entry.int32(4, priority)
             if isDefault { entry.varintField(8, 1) }
@@ -39,13 +41,8 @@ struct EntityWire {
     /// The match as `PackedMatch` keeps it: a `TableEntry` holding only field 2.
     static func match(_ match: [EntityBuilding.Match]) -> [UInt8] {
         var wire = EntityWire()
-        wire.matchFields(match)
-        return wire.finished
-    }
-
-    private mutating func matchFields(_ match: [EntityBuilding.Match]) {
         for field in match {
-            message(2) { fieldMatch in
+            wire.message(2) { fieldMatch in
                 fieldMatch.uint32(1, field.fieldID)
                 switch field.kind {
                 case .exact(let value):
@@ -63,6 +60,7 @@ struct EntityWire {
                 }
             }
         }
+        return wire.finished
     }
 
     /// `p4.v1.Action`'s fields: action_id (1), then each param (4) with param_id (2) and value (3).
@@ -136,10 +134,5 @@ struct EntityWire {
 
     static func canonicalLength(_ value: UInt64) -> Int {
         value == 0 ? 1 : (64 - value.leadingZeroBitCount + 7) / 8
-    }
-
-    static func canonicalBytes(_ value: UInt64) -> [UInt8] {
-        let length = canonicalLength(value)
-        return (0..<length).map { UInt8(truncatingIfNeeded: value >> UInt64((length - 1 - $0) * 8)) }
     }
 }
